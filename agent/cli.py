@@ -1,0 +1,147 @@
+"""The `footprint` command: sim, agent, oms, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger("footprint.cli")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+    )
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    from simulator.fix_venue import VenueServer
+
+    server = VenueServer.from_settings(port=args.port, state_dir=Path(args.state_dir), seed=args.seed,
+                                       speed=args.speed)
+    print(f"footprint sim: venue SIMVENUE on 127.0.0.1:{args.port}, seed {args.seed}", flush=True)
+    server.run_forever()
+    return 0
+
+
+def _cmd_agent(args: argparse.Namespace) -> int:
+    from agent.config import ConfigError, load_config
+    from agent.runtime import run_agent
+
+    try:
+        cfg = load_config(Path(args.config) if args.config else None, oms_port=args.oms_port,
+                          venue_port=args.venue_port, state_dir=args.state_dir)
+    except ConfigError as exc:
+        print(f"footprint agent: {exc}", file=sys.stderr)
+        return 2
+    run_agent(cfg)
+    return 0
+
+
+def _cmd_oms(args: argparse.Namespace) -> int:
+    from agent.oms_client import OmsClient, describe
+
+    side = {"buy": "1", "sell": "2"}[args.side]
+    state = Path(args.state_dir)
+    client = OmsClient(args.port, state, host=args.host, sender=args.sender, target=args.target,
+                       on_message=lambda m: print(describe(m), flush=True))
+    client.start()
+    try:
+        if not client.wait_logged_on(args.logon_timeout):
+            print(f"footprint oms: no logon to {args.host}:{args.port} as {args.sender} within "
+                  f"{args.logon_timeout:.0f}s", file=sys.stderr)
+            return 1
+        now = time.time()
+        cl_ord_id = client.new_order(
+            args.symbol, side, args.qty, ord_type="2" if args.limit else "1", price=args.limit,
+            tif="6" if args.duration else None,
+            expire_time=now + args.duration if args.duration else None,
+            target_strategy=args.strategy)
+        ids = [cl_ord_id]
+        deadline = now + (args.duration or 0) + args.grace
+        if args.cancel_after is not None:
+            time.sleep(args.cancel_after)
+            ids.append(client.cancel(ids[-1], args.symbol, side))
+        if args.replace_qty is not None:
+            time.sleep(args.replace_after)
+            ids.append(client.replace(ids[-1], args.symbol, side, args.replace_qty,
+                                      ord_type="2" if args.limit else "1", price=args.limit))
+        done = client.wait_done(ids, max(deadline - time.time(), 1.0))
+        if done is None:
+            print("footprint oms: the order was not done in time", file=sys.stderr)
+            return 1
+        return 0 if done.get(39) in ("2", "4") else 1
+    finally:
+        client.stop()
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from agent.demo import run_demo
+
+    return run_demo(qty=args.qty, duration_s=args.duration, symbol=args.symbol, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="footprint", description="Execution agent for block trades.")
+    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sim = sub.add_parser("sim", help="run the FIX exchange simulator (venue SIMVENUE)")
+    sim.add_argument("--port", type=int, default=9879)
+    sim.add_argument("--seed", type=int, default=42)
+    sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
+    sim.add_argument("--state-dir", default="var/sim")
+    sim.set_defaults(func=_cmd_sim)
+
+    agent = sub.add_parser("agent", help="run the execution agent (OMS acceptor, venue initiator)")
+    agent.add_argument("--config", help="TOML file overriding fix_config/agent.toml")
+    agent.add_argument("--oms-port", type=int)
+    agent.add_argument("--venue-port", type=int)
+    agent.add_argument("--state-dir")
+    agent.set_defaults(func=_cmd_agent)
+
+    oms = sub.add_parser("oms", help="send a parent order as an OMS and print every ExecutionReport")
+    oms.add_argument("side", choices=["buy", "sell"])
+    oms.add_argument("symbol")
+    oms.add_argument("qty", help="OrderQty(38)")
+    oms.add_argument("--limit", help="limit price, Price(44); market order without it")
+    oms.add_argument("--duration", type=float, help="seconds until ExpireTime(126); agent default without it")
+    oms.add_argument("--strategy", help="TargetStrategy(847) value, e.g. 1000 for TWAP")
+    oms.add_argument("--cancel-after", type=float, help="send a cancel after this many seconds")
+    oms.add_argument("--replace-qty", type=int, help="send a replace to this OrderQty ...")
+    oms.add_argument("--replace-after", type=float, default=5.0, help="... after this many seconds")
+    oms.add_argument("--host", default="127.0.0.1")
+    oms.add_argument("--port", type=int, default=9878)
+    oms.add_argument("--sender", default="OMS")
+    oms.add_argument("--target", default="FOOTPRINT")
+    oms.add_argument("--logon-timeout", type=float, default=15.0)
+    oms.add_argument("--grace", type=float, default=30.0, help="seconds past ExpireTime to wait for the end")
+    oms.add_argument("--state-dir", default="var/oms")
+    oms.set_defaults(func=_cmd_oms)
+
+    demo = sub.add_parser("demo", help="simulator + agent + OMS: one TWAP parent end to end")
+    demo.add_argument("--symbol", default="CRYPTOALPHA")
+    demo.add_argument("--qty", type=int, default=50_000)
+    demo.add_argument("--duration", type=float, default=60.0)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(func=_cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

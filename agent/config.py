@@ -1,0 +1,100 @@
+"""Agent configuration: pydantic models that reject bad values with a message naming the field."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+import fix_config
+from strategies.twap import TwapConfig
+from strategies.types import Instrument
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is wrong; the message names the field."""
+
+
+class InstrumentConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    symbol: Annotated[str, Field(min_length=1)]
+    tick_size: Annotated[float, Field(gt=0)]
+    lot_size: Annotated[int, Field(gt=0)]
+
+    def to_instrument(self) -> Instrument:
+        return Instrument(self.symbol, self.tick_size, self.lot_size)
+
+
+class AgentConfig(BaseModel):
+    """Everything the agent needs to start; the defaults live in fix_config/agent.toml."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    oms_settings: str = "agent-oms.cfg"
+    venue_settings: str = "agent-venue.cfg"
+    oms_port: Annotated[int, Field(ge=0, le=65535)] = 9878
+    venue_host: str = "127.0.0.1"
+    venue_port: Annotated[int, Field(ge=1, le=65535)] = 9879
+    state_dir: Path = Path("var/agent")
+    instruments: tuple[InstrumentConfig, ...] = ()
+    default_strategy: str = "TWAP"
+    # TargetStrategy(847) value -> strategy name. FIX's own values are 1-3; ours start at 1000.
+    target_strategies: dict[str, str] = Field(default_factory=dict)
+    default_horizon_s: Annotated[float, Field(gt=0)] = 1800.0
+    decision_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    max_limit_deviation_pct: Annotated[float, Field(gt=0)] = 10.0
+    max_child_rejects: Annotated[int, Field(gt=0)] = 5
+    market_data_depth: Annotated[int, Field(ge=1, le=50)] = 5
+    venue_logon_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    twap: TwapConfig = TwapConfig()
+
+    @field_validator("target_strategies")
+    @classmethod
+    def _integer_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        for code in value:
+            if not code.isdigit():
+                raise ValueError(f"TargetStrategy code {code!r} must be a non-negative integer")
+        return value
+
+    @model_validator(mode="after")
+    def _known_strategies(self) -> AgentConfig:
+        from agent.strategy_registry import STRATEGIES
+
+        names = {self.default_strategy, *self.target_strategies.values()}
+        unknown = sorted(n for n in names if n not in STRATEGIES)
+        if unknown:
+            raise ValueError(f"unknown strategy {', '.join(unknown)}; known: {', '.join(sorted(STRATEGIES))}")
+        symbols = [i.symbol for i in self.instruments]
+        if len(set(symbols)) != len(symbols):
+            raise ValueError("instruments: a symbol is listed twice")
+        return self
+
+    def instrument_map(self) -> dict[str, Instrument]:
+        return {i.symbol: i.to_instrument() for i in self.instruments}
+
+
+def _describe(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "config"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def load_config(path: Path | None = None, **overrides: object) -> AgentConfig:
+    """Read the TOML file (default: the packaged fix_config/agent.toml) and apply overrides."""
+    source = path if path is not None else fix_config.path("agent.toml")
+    try:
+        data = tomllib.loads(source.read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {source}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return AgentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_describe(exc)}") from exc

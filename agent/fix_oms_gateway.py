@@ -1,0 +1,230 @@
+"""The OMS side of the agent over FIX: QuickFIX acceptor in, ExecutionReports out.
+
+QuickFIX calls us on its own threads. Each callback copies what it needs into a plain request
+(`agent.oms_requests`) and hands it to the event loop; nothing escapes a callback but QuickFIX's
+own exceptions (an unsupported message type becomes a BusinessMessageReject).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import quickfix as fix
+
+from agent.fix_time import format_utc_timestamp, parse_utc_timestamp
+from agent.oms_requests import (
+    CancelRequest,
+    MassCancelRequest,
+    NewOrderRequest,
+    OmsRequest,
+    ReplaceRequest,
+    StatusRequest,
+)
+from agent.ports import MassCancelReport, ParentCancelReject, ParentExecReport
+
+log = logging.getLogger("footprint.oms")
+
+SUPPORTED = ("D", "F", "G", "q", "H")
+
+
+def field(msg: fix.Message, tag: int) -> str | None:
+    """A body field's text, or None when absent."""
+    return msg.getField(tag) if msg.isSetField(tag) else None
+
+
+def _timestamp(msg: fix.Message, tag: int, name: str, bad: list[str]) -> float | None:
+    raw = field(msg, tag)
+    if raw is None:
+        return None
+    try:
+        return parse_utc_timestamp(raw)
+    except ValueError:
+        bad.append(f"{name}({tag})")
+        return None
+
+
+def parse_oms_message(msg: fix.Message, session: str) -> OmsRequest | None:
+    """Copy an application message from the OMS into a request; None for types we do not support."""
+    msg_type = msg.getHeader().getField(35)
+    bad: list[str] = []
+    if msg_type == "D":
+        return NewOrderRequest(
+            session=session,
+            cl_ord_id=msg.getField(11),
+            symbol=field(msg, 55),
+            side=field(msg, 54),
+            order_qty=field(msg, 38),
+            ord_type=field(msg, 40),
+            price=field(msg, 44),
+            time_in_force=field(msg, 59),
+            transact_time=_timestamp(msg, 60, "TransactTime", bad),
+            effective_time=_timestamp(msg, 168, "EffectiveTime", bad),
+            expire_time=_timestamp(msg, 126, "ExpireTime", bad),
+            target_strategy=field(msg, 847),
+            participation_rate=field(msg, 849),
+            bad_fields=tuple(bad),
+        )
+    if msg_type == "F":
+        return CancelRequest(session, msg.getField(11), field(msg, 41), field(msg, 55), field(msg, 54))
+    if msg_type == "G":
+        return ReplaceRequest(
+            session=session,
+            cl_ord_id=msg.getField(11),
+            orig_cl_ord_id=field(msg, 41),
+            symbol=field(msg, 55),
+            side=field(msg, 54),
+            order_qty=field(msg, 38),
+            ord_type=field(msg, 40),
+            price=field(msg, 44),
+            expire_time=_timestamp(msg, 126, "ExpireTime", bad),
+            bad_fields=tuple(bad),
+        )
+    if msg_type == "q":
+        return MassCancelRequest(session, msg.getField(11), field(msg, 530), field(msg, 55))
+    if msg_type == "H":
+        return StatusRequest(session, field(msg, 11), field(msg, 37))
+    return None
+
+
+def _price(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def build_exec_report(r: ParentExecReport) -> fix.Message:
+    msg = fix.Message()
+    msg.getHeader().setField(fix.MsgType("8"))
+    msg.setField(37, r.order_id)
+    msg.setField(11, r.cl_ord_id)
+    if r.orig_cl_ord_id:
+        msg.setField(41, r.orig_cl_ord_id)
+    msg.setField(17, r.exec_id)
+    msg.setField(150, r.exec_type)
+    msg.setField(39, r.ord_status)
+    msg.setField(55, r.symbol)
+    msg.setField(54, r.side)
+    msg.setField(38, str(r.order_qty))
+    if r.ord_type:
+        msg.setField(40, r.ord_type)
+    if r.limit_px is not None:
+        msg.setField(44, _price(r.limit_px, r.price_decimals))
+    if r.time_in_force:
+        msg.setField(59, r.time_in_force)
+    if r.expire_time is not None:
+        msg.setField(126, format_utc_timestamp(r.expire_time))
+    if r.last_qty:
+        msg.setField(32, str(r.last_qty))
+        msg.setField(31, _price(r.last_px, r.price_decimals))
+    msg.setField(14, str(r.cum_qty))
+    msg.setField(151, str(r.leaves_qty))
+    # AvgPx carries more decimals than the tick: it is an average, not a price on the grid.
+    msg.setField(6, _price(r.avg_px, r.price_decimals + 4))
+    if r.ord_rej_reason is not None:
+        msg.setField(103, r.ord_rej_reason)
+    if r.text:
+        msg.setField(58, r.text)
+    msg.setField(60, format_utc_timestamp(r.transact_time))
+    return msg
+
+
+def build_cancel_reject(r: ParentCancelReject) -> fix.Message:
+    msg = fix.Message()
+    msg.getHeader().setField(fix.MsgType("9"))
+    msg.setField(37, r.order_id)
+    msg.setField(11, r.cl_ord_id)
+    msg.setField(41, r.orig_cl_ord_id)
+    msg.setField(39, r.ord_status)
+    msg.setField(434, r.response_to)
+    msg.setField(102, r.reason)
+    msg.setField(58, r.text)
+    return msg
+
+
+def build_mass_cancel_report(r: MassCancelReport) -> fix.Message:
+    msg = fix.Message()
+    msg.getHeader().setField(fix.MsgType("r"))
+    msg.setField(11, r.cl_ord_id)
+    msg.setField(37, r.cl_ord_id)
+    msg.setField(530, r.request_type or "7")
+    msg.setField(531, r.response)
+    if r.reject_reason is not None:
+        msg.setField(532, r.reject_reason)
+    msg.setField(533, str(len(r.affected)))
+    for cl_ord_id in r.affected:
+        group = fix.Group(534, 41)
+        group.setField(41, cl_ord_id)
+        msg.addGroup(group)
+    if r.text:
+        msg.setField(58, r.text)
+    return msg
+
+
+class OmsApplication(fix.Application):  # type: ignore[misc]
+    """QuickFIX callbacks for the OMS sessions, and the OmsPort the engine sends through."""
+
+    def __init__(self, submit: Callable[[OmsRequest], None]) -> None:
+        super().__init__()
+        self._submit = submit
+        self._sessions: dict[str, fix.SessionID] = {}
+
+    # QuickFIX callbacks: every body catches everything (an escaping exception kills the process).
+    def onCreate(self, sessionID: fix.SessionID) -> None:
+        try:
+            self._sessions[sessionID.toString()] = sessionID
+        except Exception:
+            log.exception("onCreate")
+
+    def onLogon(self, sessionID: fix.SessionID) -> None:
+        try:
+            log.info("OMS session %s logged on", sessionID.toString())
+        except Exception:
+            log.exception("onLogon")
+
+    def onLogout(self, sessionID: fix.SessionID) -> None:
+        try:
+            log.info("OMS session %s logged out", sessionID.toString())
+        except Exception:
+            log.exception("onLogout")
+
+    def toAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
+        pass
+
+    def fromAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
+        pass
+
+    def toApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
+        pass
+
+    def fromApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
+        try:
+            request = parse_oms_message(message, sessionID.toString())
+        except Exception:
+            log.exception("could not read message from %s: %s", sessionID.toString(),
+                          message.toString().replace("\x01", "|"))
+            return
+        if request is None:
+            raise fix.UnsupportedMessageType()
+        try:
+            self._submit(request)
+        except Exception:
+            log.exception("could not hand over %s", request)
+
+    # OmsPort
+    def _send(self, session: str, msg: fix.Message) -> None:
+        sid = self._sessions.get(session)
+        if sid is None:
+            log.error("no OMS session %s to send to", session)
+            return
+        try:
+            fix.Session.sendToTarget(msg, sid)
+        except fix.SessionNotFound:
+            log.error("OMS session %s not found", session)
+
+    def send_exec_report(self, report: ParentExecReport) -> None:
+        self._send(report.session, build_exec_report(report))
+
+    def send_cancel_reject(self, reject: ParentCancelReject) -> None:
+        self._send(reject.session, build_cancel_reject(reject))
+
+    def send_mass_cancel_report(self, report: MassCancelReport) -> None:
+        self._send(report.session, build_mass_cancel_report(report))

@@ -1,0 +1,71 @@
+"""The agent's copy of each venue book, kept from MarketDataSnapshot (W) and IncrementalRefresh (X)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from strategies.types import Quote
+
+
+@dataclass(frozen=True)
+class MdEntry:
+    """One market data entry: MDUpdateAction(279) (0 new, 1 change, 2 delete; None in a snapshot)."""
+
+    symbol: str
+    entry_type: str  # MDEntryType(269): 0 bid, 1 offer, 2 trade
+    price: float
+    size: int
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class MdUpdate:
+    snapshot: bool
+    symbol: str | None  # the snapshot's symbol; incrementals carry it per entry
+    entries: tuple[MdEntry, ...]
+    timestamp: float
+
+
+class MarketDataBook:
+    """Price levels per symbol and side; volume traded since start."""
+
+    def __init__(self) -> None:
+        self._levels: dict[tuple[str, str], dict[float, int]] = {}
+        self.traded_volume: dict[str, int] = {}
+        self.last_trade: dict[str, float] = {}
+
+    def apply(self, update: MdUpdate) -> set[str]:
+        """Apply one message; return the symbols whose book changed."""
+        touched: set[str] = set()
+        if update.snapshot and update.symbol is not None:
+            self._levels[(update.symbol, "0")] = {}
+            self._levels[(update.symbol, "1")] = {}
+            touched.add(update.symbol)
+        for e in update.entries:
+            touched.add(e.symbol)
+            if e.entry_type == "2":
+                if e.action in (None, "0"):
+                    self.traded_volume[e.symbol] = self.traded_volume.get(e.symbol, 0) + e.size
+                    self.last_trade[e.symbol] = e.price
+                continue
+            if e.entry_type not in ("0", "1"):
+                continue
+            side = self._levels.setdefault((e.symbol, e.entry_type), {})
+            if e.action == "2" or e.size <= 0:
+                side.pop(e.price, None)
+            else:
+                side[e.price] = e.size
+        return touched
+
+    def levels(self, symbol: str, entry_type: str) -> list[tuple[float, int]]:
+        """Best first."""
+        side = self._levels.get((symbol, entry_type), {})
+        return sorted(side.items(), reverse=(entry_type == "0"))
+
+    def quote(self, symbol: str, timestamp: float) -> Quote:
+        bids = self._levels.get((symbol, "0"), {})
+        asks = self._levels.get((symbol, "1"), {})
+        bid = max(bids) if bids else None
+        ask = min(asks) if asks else None
+        return Quote(symbol, bid, bids[bid] if bid is not None else 0, ask, asks[ask] if ask is not None else 0,
+                     timestamp)

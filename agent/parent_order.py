@@ -1,0 +1,106 @@
+"""A parent (block) order from the OMS: its FIX identity, quantities, plan and children."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.child_order import ChildOrder
+from agent.order_state import OrderEvent, OrderStateMachine, OrdStatus
+from strategies.types import Instrument, ParentView, Side
+
+
+@dataclass
+class PendingParentChange:
+    """An OMS cancel or replace waiting for the parent's children to come off the venue."""
+
+    kind: str  # "cancel" | "replace"
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    new_qty: int | None = None
+    new_limit_px: float | None = None
+    new_end: float | None = None
+    mass_cancel: bool = False
+
+
+@dataclass
+class ParentOrder:
+    order_id: str
+    session: str
+    cl_ord_id: str
+    instrument: Instrument
+    side: Side
+    order_qty: int
+    ord_type: str  # OrdType(40): 1 market, 2 limit
+    limit_px: float | None
+    time_in_force: str
+    start: float
+    end: float
+    strategy: str
+    participation_cap: float | None
+    arrival_mid: float | None
+    created: float
+    orig_cl_ord_id: str | None = None
+    cum_qty: int = 0
+    notional: float = 0.0
+    state: OrderStateMachine = field(default_factory=OrderStateMachine)
+    children: dict[str, ChildOrder] = field(default_factory=dict)
+    pending: PendingParentChange | None = None
+    plan_start: float = 0.0
+    plan_cum_qty: int = 0
+    consecutive_child_rejects: int = 0
+    finishing: OrderEvent | None = None  # an expiry or unsolicited cancel waiting for children to come off
+    finish_text: str | None = None
+
+    @property
+    def status(self) -> OrdStatus:
+        return self.state.status
+
+    @property
+    def is_done(self) -> bool:
+        return self.status.is_terminal
+
+    @property
+    def leaves_qty(self) -> int:
+        """FIX LeavesQty: 0 once the order is done, else OrderQty - CumQty."""
+        return 0 if self.is_done else self.order_qty - self.cum_qty
+
+    @property
+    def avg_px(self) -> float:
+        return self.notional / self.cum_qty if self.cum_qty else 0.0
+
+    @property
+    def live_children(self) -> list[ChildOrder]:
+        return [c for c in self.children.values() if c.is_live]
+
+    @property
+    def exposure_qty(self) -> int:
+        return sum(c.exposure_qty for c in self.children.values())
+
+    def shortfall_bps(self) -> float | None:
+        """Implementation shortfall of the fills so far against the arrival mid, in bps (positive = cost)."""
+        if not self.cum_qty or not self.arrival_mid:
+            return None
+        return self.side.sign * (self.avg_px - self.arrival_mid) / self.arrival_mid * 1e4
+
+    def apply(self, event: OrderEvent) -> OrdStatus:
+        return self.state.apply(event, self.cum_qty, self.order_qty)
+
+    def add_fill(self, qty: int, price: float) -> None:
+        self.cum_qty += qty
+        self.notional += qty * price
+
+    def view(self) -> ParentView:
+        return ParentView(
+            parent_id=self.order_id,
+            instrument=self.instrument,
+            side=self.side,
+            order_qty=self.order_qty,
+            cum_qty=self.cum_qty,
+            limit_px=self.limit_px,
+            start=self.start,
+            end=self.end,
+            plan_start=self.plan_start,
+            plan_cum_qty=self.plan_cum_qty,
+            participation_cap=self.participation_cap,
+            children=tuple(c.view() for c in self.live_children),
+        )

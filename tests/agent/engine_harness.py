@@ -1,0 +1,214 @@
+"""An engine wired to recording ports and a hand-driven clock, plus a tiny venue that answers it.
+
+The venue here is deliberately simple (it fills what the test tells it to); the real venue is
+exercised over FIX in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from agent.config import load_config
+from agent.engine import Engine, EngineSettings, IdSource
+from agent.oms_requests import (
+    CancelRequest,
+    MassCancelRequest,
+    NewOrderRequest,
+    ReplaceRequest,
+    StatusRequest,
+)
+from agent.parent_validation import ValidationContext
+from agent.ports import (
+    MassCancelReport,
+    ParentCancelReject,
+    ParentExecReport,
+    VenueCancel,
+    VenueNewOrder,
+    VenueReplace,
+    VenueStatusRequest,
+)
+from agent.strategy_registry import build_strategies
+from agent.venue_reports import VenueCancelReject, VenueExecReport
+from strategies.types import Quote
+
+T0 = 1_800_000_000.0
+SESSION = "FIX.4.4:FOOTPRINT->OMS"
+
+
+class ManualClock:
+    def __init__(self, t: float = T0) -> None:
+        self.t = t
+
+    def now(self) -> float:
+        return self.t
+
+
+@dataclass
+class RecordingOms:
+    reports: list[ParentExecReport] = field(default_factory=list)
+    cancel_rejects: list[ParentCancelReject] = field(default_factory=list)
+    mass_reports: list[MassCancelReport] = field(default_factory=list)
+
+    def send_exec_report(self, report: ParentExecReport) -> None:
+        self.reports.append(report)
+
+    def send_cancel_reject(self, reject: ParentCancelReject) -> None:
+        self.cancel_rejects.append(reject)
+
+    def send_mass_cancel_report(self, report: MassCancelReport) -> None:
+        self.mass_reports.append(report)
+
+    def for_order(self, *cl_ord_ids: str) -> list[ParentExecReport]:
+        return [r for r in self.reports if r.cl_ord_id in cl_ord_ids]
+
+
+@dataclass
+class VenueOrder:
+    cl_ord_id: str
+    qty: int
+    price: float | None
+    tif: str
+    cum: int = 0
+    live: bool = True
+
+
+class FakeVenue:
+    """Records what the engine sends; answers only when the test says so."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.sent: list[object] = []
+        self.orders: dict[str, VenueOrder] = {}  # current ClOrdID -> order
+        self._exec = itertools.count(1)
+
+    def send_new(self, order: VenueNewOrder) -> bool:
+        if not self.up:
+            return False
+        self.sent.append(order)
+        return True
+
+    def send_cancel(self, cancel: VenueCancel) -> bool:
+        if not self.up:
+            return False
+        self.sent.append(cancel)
+        return True
+
+    def send_replace(self, replace: VenueReplace) -> bool:
+        if not self.up:
+            return False
+        self.sent.append(replace)
+        return True
+
+    def send_status_request(self, request: VenueStatusRequest) -> bool:
+        self.sent.append(request)
+        return self.up
+
+    def unanswered(self, kind: type) -> list[object]:
+        return [m for m in self.sent if isinstance(m, kind) and not getattr(m, "_answered", False)]
+
+    def report(self, cl_ord_id: str, exec_type: str, status: str, *, orig: str | None = None, last_qty: int = 0,
+               last_px: float = 0.0, cum: int = 0, leaves: int = 0) -> VenueExecReport:
+        return VenueExecReport(cl_ord_id, orig, "V1", f"X{next(self._exec)}", exec_type, status, "CRYPTOALPHA",
+                               "1", last_qty, last_px, cum, leaves, last_px, None)
+
+
+class Harness:
+    def __init__(self, **overrides: object) -> None:
+        self.cfg = load_config(**overrides)
+        self.clock = ManualClock()
+        self.oms = RecordingOms()
+        self.venue = FakeVenue()
+        self.engine = Engine(
+            EngineSettings(
+                ValidationContext(self.cfg.instrument_map(), dict(self.cfg.target_strategies),
+                                  self.cfg.default_strategy, self.cfg.default_horizon_s,
+                                  self.cfg.max_limit_deviation_pct, venue_up=False),
+                self.cfg.max_child_rejects,
+            ),
+            self.clock, self.oms, self.venue, build_strategies(self.cfg), IdSource("t"),
+        )
+        self.engine.on_venue_session(True)
+        self.quote(19.995, 20.005)
+        self._ids = itertools.count(1)
+
+    def quote(self, bid: float, ask: float, symbol: str = "CRYPTOALPHA", size: int = 5_000) -> None:
+        self.engine.on_quote(Quote(symbol, bid, size, ask, size, self.clock.now()))
+
+    def new(self, qty: int | str = 1000, *, symbol: str | None = "CRYPTOALPHA", side: str | None = "1",
+            ord_type: str | None = "1", price: str | None = None, duration: float | None = 60.0,
+            tif: str | None = "6", strategy: str | None = "1000", cl_ord_id: str | None = None,
+            effective: float | None = None, transact: float | None = T0) -> str:
+        cl = cl_ord_id or f"O{next(self._ids)}"
+        expire = self.clock.now() + duration if duration is not None else None
+        self.engine.handle(NewOrderRequest(SESSION, cl, symbol, side, str(qty), ord_type, price, tif, transact,
+                                           effective, expire, strategy, None))
+        return cl
+
+    def cancel(self, orig: str) -> str:
+        cl = f"C{next(self._ids)}"
+        self.engine.handle(CancelRequest(SESSION, cl, orig, None, None))
+        return cl
+
+    def replace(self, orig: str, qty: int, price: str | None = None) -> str:
+        cl = f"R{next(self._ids)}"
+        self.engine.handle(ReplaceRequest(SESSION, cl, orig, "CRYPTOALPHA", "1", str(qty), None, price, None))
+        return cl
+
+    def mass_cancel(self, kind: str = "7", symbol: str | None = None) -> str:
+        cl = f"M{next(self._ids)}"
+        self.engine.handle(MassCancelRequest(SESSION, cl, kind, symbol))
+        return cl
+
+    def status(self, cl_ord_id: str) -> None:
+        self.engine.handle(StatusRequest(SESSION, cl_ord_id, None))
+
+    def tick(self, seconds: float = 0.0) -> None:
+        self.clock.t += seconds
+        self.engine.on_tick()
+
+    # venue answers
+    def ack_all(self) -> None:
+        """The venue accepts every new order, cancel and replace it has been sent."""
+        for m in list(self.venue.sent):
+            if getattr(m, "_answered", False):
+                continue
+            object.__setattr__(m, "_answered", True)
+            if isinstance(m, VenueNewOrder):
+                px = float(m.price) if m.price is not None else None
+                self.venue.orders[m.cl_ord_id] = VenueOrder(m.cl_ord_id, m.qty, px, m.tif.value)
+                self.engine.on_venue_report(self.venue.report(m.cl_ord_id, "0", "0", leaves=m.qty))
+            elif isinstance(m, VenueCancel):
+                order = self.venue.orders.pop(m.orig_cl_ord_id, None)
+                if order is None or not order.live:
+                    self.engine.on_venue_cancel_reject(VenueCancelReject(m.cl_ord_id, m.orig_cl_ord_id, "2", "1",
+                                                                         "0", "too late"))
+                    continue
+                order.live = False
+                self.engine.on_venue_report(self.venue.report(m.cl_ord_id, "4", "4", orig=m.orig_cl_ord_id,
+                                                              cum=order.cum))
+            elif isinstance(m, VenueReplace):
+                order = self.venue.orders.pop(m.orig_cl_ord_id)
+                order.cl_ord_id, order.qty, order.price = m.cl_ord_id, m.qty, float(m.price)
+                self.venue.orders[m.cl_ord_id] = order
+                self.engine.on_venue_report(self.venue.report(m.cl_ord_id, "5", "0", orig=m.orig_cl_ord_id,
+                                                              cum=order.cum, leaves=order.qty - order.cum))
+
+    def fill(self, cl_ord_id: str, qty: int, px: float) -> None:
+        order = self.venue.orders[cl_ord_id]
+        order.cum += qty
+        status = "2" if order.cum >= order.qty else "1"
+        if status == "2":
+            order.live = False
+        self.engine.on_venue_report(self.venue.report(cl_ord_id, "F", status, last_qty=qty, last_px=px,
+                                                      cum=order.cum, leaves=order.qty - order.cum))
+
+    def live_venue_orders(self) -> list[VenueOrder]:
+        return [o for o in self.venue.orders.values() if o.live]
+
+    def expire_ioc(self) -> None:
+        """The venue cancels the unfilled rest of every IOC."""
+        for o in self.live_venue_orders():
+            if o.tif == "3":
+                o.live = False
+                self.engine.on_venue_report(self.venue.report(o.cl_ord_id, "4", "4", cum=o.cum))
