@@ -13,7 +13,7 @@ log = logging.getLogger("footprint.cli")
 
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
+        level=getattr(logging, level),
         format="%(asctime)s.%(msecs)03d %(levelname)s %(name)s %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S",
         stream=sys.stderr,
@@ -21,10 +21,10 @@ def _setup_logging(level: str) -> None:
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
+    from simulator.clock import WallClock
     from simulator.fix_venue import VenueServer
 
-    server = VenueServer.from_settings(port=args.port, state_dir=Path(args.state_dir), seed=args.seed,
-                                       speed=args.speed)
+    server = VenueServer(Path(args.state_dir), port=args.port, seed=args.seed, clock=WallClock(speed=args.speed))
     print(f"footprint sim: venue SIMVENUE on 127.0.0.1:{args.port}, seed {args.seed}", flush=True)
     server.run_forever()
     return 0
@@ -89,7 +89,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="footprint", description="Execution agent for block trades.")
-    p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    p.add_argument("--log-level", type=str.upper, choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="DEBUG, INFO, WARNING or ERROR (default INFO; WARNING for the demo)")
     sub = p.add_subparsers(dest="command", required=True)
 
     sim = sub.add_parser("sim", help="run the FIX exchange simulator (venue SIMVENUE)")
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.log_level)
+    _setup_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

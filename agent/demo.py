@@ -38,7 +38,7 @@ def run_demo(qty: int = 50_000, duration_s: float = 60.0, symbol: str = "CRYPTOA
     venue_port, oms_port = free_port(), free_port()
     print(f"footprint demo: state and logs in {work}")
     print(f"  simulator  SIMVENUE on 127.0.0.1:{venue_port} (seed {seed})")
-    venue = VenueServer.from_settings(port=venue_port, state_dir=work / "sim", seed=seed)
+    venue = VenueServer(work / "sim", port=venue_port, seed=seed)
     venue.start()
     agent_log = (work / "agent.log").open("w")
     agent = subprocess.Popen(agent_command(oms_port, venue_port, work / "agent"), stdout=agent_log,
@@ -63,7 +63,10 @@ def run_demo(qty: int = 50_000, duration_s: float = 60.0, symbol: str = "CRYPTOA
         if not client.wait_logged_on(60):
             print("footprint demo: the OMS could not log on to the agent; see the agent log", file=sys.stderr)
             return 1
-        arrival = venue.mid(symbol)
+        arrival = venue.depth(symbol, 1).mid
+        if arrival is None:
+            print(f"footprint demo: the venue has no two-sided book for {symbol}", file=sys.stderr)
+            return 1
         expire = time.time() + duration_s
         print(f"  OMS        buy {qty:,} {symbol} TWAP over {duration_s:.0f}s, arrival mid {arrival}")
         cl_ord_id = client.new_order(symbol, "1", qty, ord_type="1", tif="6", expire_time=expire,

@@ -6,6 +6,7 @@ so anything it does, any other FIX engine can do too.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import threading
@@ -81,6 +82,8 @@ def describe(msg: Received) -> str:
                 f"affected={f.get(533)} Text={f.get(58)!r}")
     if msg.msg_type == "3":
         return f"Reject RefSeqNum={f.get(45)} RefTagID={f.get(371)} reason={f.get(373)} Text={f.get(58)!r}"
+    if msg.msg_type == "5":
+        return f"Logout Text={f.get(58)!r}"
     if msg.msg_type == "j":
         return f"BusinessMessageReject RefMsgType={f.get(372)} reason={f.get(380)} Text={f.get(58)!r}"
     return f"{msg.msg_type}: {msg.raw.replace(SOH, '|')}"
@@ -152,17 +155,25 @@ class OmsClient:
         self._logged_on = False
         self._callback = on_message
         self._app = _Recorder(self._received, self._logon_changed)
-        self._initiator = fix.SocketInitiator(self._app, fix.FileStoreFactory(self._settings), self._settings,
+        self._initiator: fix.SocketInitiator | None = fix.SocketInitiator(self._app, fix.FileStoreFactory(self._settings), self._settings,
                                               fix.FileLogFactory(self._settings))
         self._ids = itertools.count(1)
         self._prefix = f"{sender}-{int(time.time() * 1000) % 10**9:x}"
 
     # lifecycle
     def start(self) -> None:
+        if self._initiator is None:
+            raise RuntimeError("this OMS client was stopped; make a new one")
         self._initiator.start()
 
     def stop(self) -> None:
+        """Log out and release the session: QuickFIX keeps one live Session per SessionID per process,
+        so a later client with the same CompIDs only works once this one's is destroyed."""
+        if self._initiator is None:
+            return
         self._initiator.stop()
+        self._initiator = None
+        gc.collect()
 
     def __enter__(self) -> OmsClient:
         self.start()
@@ -177,11 +188,14 @@ class OmsClient:
             self._cond.notify_all()
 
     def _received(self, msg: Received) -> None:
+        if self._callback is not None:  # before waiters wake, so what it prints comes first
+            try:
+                self._callback(msg)
+            except Exception:
+                log.exception("on_message callback failed")
         with self._cond:
             self.messages.append(msg)
             self._cond.notify_all()
-        if self._callback is not None:
-            self._callback(msg)
 
     @property
     def logged_on(self) -> bool:
@@ -233,7 +247,9 @@ class OmsClient:
             for tag, value in entries:
                 g.setField(tag, value)
             msg.addGroup(g)
-        if self._app.session is None or not fix.Session.sendToTarget(msg, self._app.session):
+        sid = self._app.session
+        session = fix.Session.lookupSession(sid) if sid is not None else None
+        if session is None or not session.isLoggedOn() or not fix.Session.sendToTarget(msg, sid):
             raise RuntimeError("OMS session is not logged on")
 
     def new_order(self, symbol: str, side: str, qty: int | str, *, ord_type: str = "1",

@@ -1,0 +1,72 @@
+"""Configuration files: defaults load, bad values are refused with the field named."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import fix_config
+from agent.config import ConfigError, load_config
+from agent.fix_dictionary import build_oms_dictionary
+from simulator.instruments import DEFAULT_UNIVERSE
+
+
+def test_packaged_defaults_load() -> None:
+    cfg = load_config()
+    assert (cfg.oms_port, cfg.venue_port, cfg.default_strategy) == (9878, 9879, "TWAP")
+    assert cfg.target_strategies == {"1000": "TWAP"}
+
+
+def test_agent_instruments_match_the_simulator_universe() -> None:
+    for symbol, inst in load_config().instrument_map().items():
+        spec = DEFAULT_UNIVERSE[symbol]
+        assert (inst.tick_size, inst.lot_size) == (spec.tick_size, spec.lot_size)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("oms_port = 70000", "oms_port"),
+        ("decision_interval_s = 0", "decision_interval_s"),
+        ('default_strategy = "MAGIC"', "unknown strategy MAGIC"),
+        ('[target_strategies]\n"abc" = "TWAP"', "TargetStrategy code 'abc'"),
+        ("[twap]\nslice_interval_s = -1", "twap.slice_interval_s"),
+        ('[[instruments]]\nsymbol = "X"\ntick_size = 0\nlot_size = 1', "instruments.0.tick_size"),
+        ("surprise = 1", "surprise"),
+        ("oms_port = ", "not valid TOML"),
+    ],
+)
+def test_bad_values_name_the_field(tmp_path: Path, toml: str, message: str) -> None:
+    path = tmp_path / "agent.toml"
+    path.write_text(toml + "\n")
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_config(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_render_overrides_keys_and_adds_missing_ones() -> None:
+    text = "[DEFAULT]\nSocketAcceptPort=9878\n# SocketAcceptPort=1 in a comment\n\n[SESSION]\nTargetCompID=OMS\n"
+    out = fix_config.render(text, {"SocketAcceptPort": "1234", "FileStorePath": "/x"},
+                            extra_sessions=[{"BeginString": "FIX.4.4", "TargetCompID": "OMS2"}])
+    assert "SocketAcceptPort=1234" in out and "SocketAcceptPort=9878" not in out
+    assert "# SocketAcceptPort=1 in a comment" in out
+    assert out.index("FileStorePath=/x") < out.index("[SESSION]")
+    assert out.rstrip().endswith("[SESSION]\nBeginString=FIX.4.4\nTargetCompID=OMS2")
+
+
+def test_oms_dictionary_relaxes_only_what_the_engine_checks(tmp_path: Path) -> None:
+    root = ET.parse(build_oms_dictionary(tmp_path / "d.xml")).getroot()
+    nos = next(m for m in root.iter("message") if m.get("msgtype") == "D")
+    required = {e.get("name") for e in nos.iter() if e.get("required") == "Y"}
+    assert required == {"ClOrdID"}
+    fields = {f.get("name"): f for f in root.iter("field") if f.get("number")}
+    assert list(fields["TargetStrategy"]) == [] and list(fields["Side"]) == []
+    assert len(list(fields["ExecType"])) > 5  # other enumerations untouched
+    er = next(m for m in root.iter("message") if m.get("msgtype") == "8")
+    assert any(e.get("required") == "Y" for e in er.iter())
