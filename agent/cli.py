@@ -89,7 +89,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="footprint", description="Execution agent for block trades.")
-    p.add_argument("--log-level", type=str.upper, choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="DEBUG, INFO, WARNING or ERROR (default INFO; WARNING for the demo)")
+    p.add_argument("--log-level", type=str.upper, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="default INFO; WARNING for the demo")
     sub = p.add_subparsers(dest="command", required=True)
 
     sim = sub.add_parser("sim", help="run the FIX exchange simulator (venue SIMVENUE)")

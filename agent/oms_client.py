@@ -155,8 +155,8 @@ class OmsClient:
         self._logged_on = False
         self._callback = on_message
         self._app = _Recorder(self._received, self._logon_changed)
-        self._initiator: fix.SocketInitiator | None = fix.SocketInitiator(self._app, fix.FileStoreFactory(self._settings), self._settings,
-                                              fix.FileLogFactory(self._settings))
+        self._initiator: fix.SocketInitiator | None = fix.SocketInitiator(
+            self._app, fix.FileStoreFactory(self._settings), self._settings, fix.FileLogFactory(self._settings))
         self._ids = itertools.count(1)
         self._prefix = f"{sender}-{int(time.time() * 1000) % 10**9:x}"
 
