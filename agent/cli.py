@@ -22,9 +22,15 @@ def _setup_logging(level: str) -> None:
 
 def _cmd_sim(args: argparse.Namespace) -> int:
     from simulator.clock import WallClock
+    from simulator.fix_settings import DEFAULT_SETTINGS
     from simulator.fix_venue import VenueServer
 
-    server = VenueServer(Path(args.state_dir), port=args.port, seed=args.seed, clock=WallClock(speed=args.speed))
+    if not args.speed > 0:
+        print(f"footprint sim: --speed must be > 0, got {args.speed}", file=sys.stderr)
+        return 2
+    server = VenueServer(Path(args.state_dir), settings_path=Path(args.settings) if args.settings else DEFAULT_SETTINGS,
+                         port=args.port, extra_targets=args.target, seed=args.seed, clock=WallClock(speed=args.speed),
+                         cancel_on_disconnect=not args.keep_orders_on_logout)
     print(f"footprint sim: venue SIMVENUE on 127.0.0.1:{args.port}, seed {args.seed}", flush=True)
     server.run_forever()
     return 0
@@ -97,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=9879)
     sim.add_argument("--seed", type=int, default=42)
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
-    sim.add_argument("--state-dir", default="var/sim")
+    sim.add_argument("--state-dir", default="var/sim", help="QuickFIX stores and logs")
+    sim.add_argument("--settings", help="QuickFIX settings template (default fix_config/simulator.cfg)")
+    sim.add_argument("--target", action="append", default=[], help="extra TargetCompID to accept (repeatable)")
+    sim.add_argument("--keep-orders-on-logout", action="store_true", help="no cancel-on-disconnect")
     sim.set_defaults(func=_cmd_sim)
 
     agent = sub.add_parser("agent", help="run the execution agent (OMS acceptor, venue initiator)")

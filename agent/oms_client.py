@@ -6,7 +6,6 @@ so anything it does, any other FIX engine can do too.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import threading
@@ -19,6 +18,7 @@ import quickfix as fix
 
 import fix_config
 from agent.fix_time import format_utc_timestamp
+from agent.quickfix_endpoint import QuickFixEndpoint
 
 log = logging.getLogger("footprint.oms_client")
 
@@ -149,31 +149,21 @@ class OmsClient:
             "FileLogPath": str(state_dir / f"oms-client-{sender}-log"),
             "DataDictionary": str(fix_config.quickfix_spec("FIX44")),
         })
-        self._settings = fix.SessionSettings(str(path))
         self._cond = threading.Condition()
         self.messages: list[Received] = []
         self._logged_on = False
         self._callback = on_message
         self._app = _Recorder(self._received, self._logon_changed)
-        self._initiator: fix.SocketInitiator | None = fix.SocketInitiator(
-            self._app, fix.FileStoreFactory(self._settings), self._settings, fix.FileLogFactory(self._settings))
+        self._endpoint = QuickFixEndpoint("initiator", self._app, path)
         self._ids = itertools.count(1)
         self._prefix = f"{sender}-{int(time.time() * 1000) % 10**9:x}"
 
     # lifecycle
     def start(self) -> None:
-        if self._initiator is None:
-            raise RuntimeError("this OMS client was stopped; make a new one")
-        self._initiator.start()
+        self._endpoint.start()
 
     def stop(self) -> None:
-        """Log out and release the session: QuickFIX keeps one live Session per SessionID per process,
-        so a later client with the same CompIDs only works once this one's is destroyed."""
-        if self._initiator is None:
-            return
-        self._initiator.stop()
-        self._initiator = None
-        gc.collect()
+        self._endpoint.stop()
 
     def __enter__(self) -> OmsClient:
         self.start()

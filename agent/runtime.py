@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import quickfix as fix
-
 import fix_config
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
@@ -20,6 +18,7 @@ from agent.fix_oms_gateway import OmsApplication
 from agent.fix_venue_gateway import VenueApplication, VenueEvent
 from agent.market_data_book import MarketDataBook, MdUpdate
 from agent.parent_validation import ValidationContext
+from agent.quickfix_endpoint import QuickFixEndpoint
 from agent.strategy_registry import build_strategies
 from agent.venue_reports import VenueCancelReject, VenueExecReport, VenueSessionState
 
@@ -51,7 +50,7 @@ class AgentRuntime:
         self.engine: Engine | None = None
         self.ready = asyncio.Event()
 
-    def _settings(self, state: Path) -> tuple[fix.SessionSettings, fix.SessionSettings]:
+    def _settings(self, state: Path) -> tuple[Path, Path]:
         cfg = self.cfg
         dictionary = build_oms_dictionary(state / "FIX44-oms.xml")
         oms = fix_config.write_settings(cfg.oms_settings, state / "oms.cfg", {
@@ -67,7 +66,7 @@ class AgentRuntime:
             "FileLogPath": str(state / "venue-log"),
             "DataDictionary": str(fix_config.quickfix_spec("FIX44")),
         })
-        return fix.SessionSettings(str(oms)), fix.SessionSettings(str(venue))
+        return oms, venue
 
     def _on_venue_event(self, engine: Engine, event: VenueEvent) -> None:
         if isinstance(event, VenueExecReport):
@@ -112,10 +111,8 @@ class AgentRuntime:
         )
         self.engine = engine
 
-        initiator = fix.SocketInitiator(venue_app, fix.FileStoreFactory(venue_settings), venue_settings,
-                                        fix.FileLogFactory(venue_settings))
-        acceptor = fix.SocketAcceptor(oms_app, fix.FileStoreFactory(oms_settings), oms_settings,
-                                      fix.FileLogFactory(oms_settings))
+        initiator = QuickFixEndpoint("initiator", venue_app, venue_settings)
+        acceptor = QuickFixEndpoint("acceptor", oms_app, oms_settings)
         initiator.start()
         log.info("connecting to venue %s:%d", cfg.venue_host, cfg.venue_port)
         try:

@@ -1,0 +1,144 @@
+"""Inbound FIX requests copied into plain records inside the QuickFIX callback; wire values stay as text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import quickfix44 as fix44
+
+# QuickFIX messages are untyped to mypy; these readers are the only place that touches them.
+Message = Any
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrderRequest:
+    """NewOrderSingle (D)."""
+
+    cl_ord_id: str
+    symbol: str | None
+    side: str
+    qty: str | None
+    ord_type: str
+    price: str | None
+    tif: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    """OrderCancelRequest (F)."""
+
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    symbol: str | None
+    side: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceRequest:
+    """OrderCancelReplaceRequest (G); `qty` is the new total quantity."""
+
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    symbol: str | None
+    side: str
+    qty: str | None
+    ord_type: str
+    price: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRequest:
+    """OrderStatusRequest (H)."""
+
+    cl_ord_id: str
+    symbol: str | None
+    side: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarketDataRequest:
+    """MarketDataRequest (V)."""
+
+    md_req_id: str
+    subscription_type: str
+    depth: str
+    update_type: str | None
+    entry_types: tuple[str, ...]
+    symbols: tuple[str, ...]
+
+
+def field(message: Message, tag: int) -> str | None:
+    """A field's wire text, or None when absent."""
+    return str(message.getField(tag)) if message.isSetField(tag) else None
+
+
+def read_new_order(message: Message) -> NewOrderRequest:
+    return NewOrderRequest(
+        cl_ord_id=_required(message, 11),
+        symbol=field(message, 55),
+        side=_required(message, 54),
+        qty=field(message, 38),
+        ord_type=_required(message, 40),
+        price=field(message, 44),
+        tif=field(message, 59),
+    )
+
+
+def read_cancel(message: Message) -> CancelRequest:
+    return CancelRequest(
+        cl_ord_id=_required(message, 11),
+        orig_cl_ord_id=_required(message, 41),
+        symbol=field(message, 55),
+        side=_required(message, 54),
+    )
+
+
+def read_replace(message: Message) -> ReplaceRequest:
+    return ReplaceRequest(
+        cl_ord_id=_required(message, 11),
+        orig_cl_ord_id=_required(message, 41),
+        symbol=field(message, 55),
+        side=_required(message, 54),
+        qty=field(message, 38),
+        ord_type=_required(message, 40),
+        price=field(message, 44),
+    )
+
+
+def read_status(message: Message) -> StatusRequest:
+    return StatusRequest(cl_ord_id=_required(message, 11), symbol=field(message, 55), side=_required(message, 54))
+
+
+def read_market_data_request(message: Message) -> MarketDataRequest:
+    entry_types = []
+    group = fix44.MarketDataRequest.NoMDEntryTypes()
+    for index in range(1, _count(message, 267) + 1):
+        message.getGroup(index, group)
+        entry_types.append(_required(group, 269))
+    symbols = []
+    group = fix44.MarketDataRequest.NoRelatedSym()
+    for index in range(1, _count(message, 146) + 1):
+        message.getGroup(index, group)
+        symbols.append(field(group, 55) or "")
+    return MarketDataRequest(
+        md_req_id=_required(message, 262),
+        subscription_type=_required(message, 263),
+        depth=_required(message, 264),
+        update_type=field(message, 265),
+        entry_types=tuple(entry_types),
+        symbols=tuple(symbols),
+    )
+
+
+def _required(message: Message, tag: int) -> str:
+    # The data dictionary has already rejected messages missing required fields; this guards the rest.
+    value = field(message, tag)
+    if value is None:
+        raise ValueError(f"tag {tag} missing")
+    return value
+
+
+def _count(message: Message, tag: int) -> int:
+    value = field(message, tag)
+    return int(value) if value else 0

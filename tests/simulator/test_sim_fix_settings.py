@@ -1,0 +1,39 @@
+"""The venue's QuickFIX settings from the checked-in template (rendering itself: tests/agent/test_config.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import quickfix as fix
+
+from simulator.fix_settings import DEFAULT_SETTINGS, data_dictionary_path, write_settings
+
+
+def test_written_settings_load_in_quickfix_with_the_state_dir_paths(tmp_path: Path) -> None:
+    path = write_settings(tmp_path / "state", overrides={"SocketAcceptPort": "6553"}, extra_targets=["TRADER2"])
+    settings = fix.SessionSettings(str(path))
+    defaults = settings.get()
+    assert defaults.getString("FileStorePath") == str(tmp_path / "state" / "store")
+    assert defaults.getString("FileLogPath") == str(tmp_path / "state" / "log")
+    assert defaults.getString("DataDictionary") == str(data_dictionary_path())
+    assert defaults.getString("SocketAcceptPort") == "6553"
+    assert defaults.getString("SenderCompID") == "SIMVENUE"
+    assert sorted(sid.toString() for sid in settings.getSessions()) == [
+        "FIX.4.4:SIMVENUE->FOOTPRINT",
+        "FIX.4.4:SIMVENUE->TRADER2",
+    ]
+
+
+def test_the_checked_in_template_is_a_24h_fix44_acceptor() -> None:
+    text = DEFAULT_SETTINGS.read_text()
+    for line in ("ConnectionType=acceptor", "BeginString=FIX.4.4", "SenderCompID=SIMVENUE", "TargetCompID=FOOTPRINT",
+                 "SocketAcceptPort=9879", "StartTime=00:00:00", "EndTime=00:00:00", "ResetOnLogon=Y",
+                 "UseDataDictionary=Y"):  # fmt: skip
+        assert line in text.splitlines()
+
+
+def test_a_missing_dictionary_is_reported_with_where_it_was_looked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.prefix", "/nowhere")
+    with pytest.raises(FileNotFoundError, match=r"/nowhere/share/quickfix/FIX44\.xml"):
+        data_dictionary_path()

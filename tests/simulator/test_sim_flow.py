@@ -1,0 +1,102 @@
+"""Background flow: reproducible, always two-sided, calibrated near the specs, and quick to refill."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from simulator.instruments import DEFAULT_UNIVERSE
+from simulator.market import Market, simulated_market
+from simulator.market_data import Trade
+from simulator.orders import OrderType, Side
+from simulator.poisson_flow import PoissonFlowConfig
+
+COIN = "CRYPTOALPHA"
+
+
+def tape(market: Market, until: float, step: float = 1.0) -> list[Trade]:
+    trades: list[Trade] = []
+    for k in range(1, int(until / step) + 1):
+        market.advance(k * step)
+        trades.extend(market.drain_trades())
+    return trades
+
+
+def top10(market: Market, symbol: str, side: Side) -> int:
+    depth = market.depth(symbol, 10)
+    return sum(level.size for level in (depth.bids if side is Side.BUY else depth.asks))
+
+
+def test_same_seed_gives_the_same_tape_and_another_seed_does_not() -> None:
+    first = tape(simulated_market(seed=7), 300.0)
+    again = tape(simulated_market(seed=7), 300.0)
+    other = tape(simulated_market(seed=8), 300.0)
+    assert len(first) > 50
+    assert first == again
+    assert first != other
+
+
+def test_same_seed_and_same_client_orders_at_the_same_times_give_the_same_tape() -> None:
+    def run() -> tuple[list[Trade], list[object]]:
+        market = simulated_market(seed=11)
+        trades = tape(market, 30.0)
+        updates: list[object] = list(market.submit("c", COIN, Side.BUY, 5_000, OrderType.MARKET))
+        for k in range(31, 120):
+            updates.extend(market.advance(float(k)))
+            trades.extend(market.drain_trades())
+        return trades, updates
+
+    assert run() == run()
+
+
+def test_the_flow_keeps_a_two_sided_book_near_the_specs_over_a_simulated_hour() -> None:
+    market = simulated_market(seed=2024)
+    spreads: dict[str, list[float]] = {s: [] for s in market.symbols}
+    depths: dict[str, list[int]] = {s: [] for s in market.symbols}
+    volume = dict.fromkeys(market.symbols, 0)
+    for k in range(1, 361):
+        market.advance(k * 10.0)
+        for trade in market.drain_trades():
+            volume[trade.symbol] += trade.qty
+        for symbol in market.symbols:
+            depth = market.depth(symbol, 10)
+            assert depth.bids and depth.asks, f"{symbol} one-sided at t={k * 10}"
+            assert depth.best_bid is not None and depth.best_ask is not None and depth.mid is not None
+            assert depth.best_bid < depth.best_ask, f"{symbol} crossed at t={k * 10}"
+            spreads[symbol].append((depth.best_ask - depth.best_bid) / depth.mid * 1e4)
+            depths[symbol].extend((top10(market, symbol, Side.BUY), top10(market, symbol, Side.SELL)))
+
+    coin, acme = DEFAULT_UNIVERSE[COIN], DEFAULT_UNIVERSE["ACME"]
+    assert 3.0 <= statistics.mean(spreads[COIN]) <= 6.0
+    assert 1.0 <= statistics.mean(spreads["ACME"]) / (acme.tick_size / acme.ref_price * 1e4) <= 2.5  # 1-2 ticks
+    assert 20_000 <= statistics.mean(depths[COIN]) <= 60_000
+    assert 20_000 <= statistics.mean(depths["ACME"]) <= 80_000
+    for spec in (coin, acme):
+        expected = spec.adv * 3600.0 / spec.session_seconds
+        assert 0.6 * expected <= volume[spec.symbol] <= 1.6 * expected, spec.symbol
+
+
+@pytest.mark.parametrize("symbol", ["CRYPTOALPHA", "ACME"])
+def test_the_swept_price_range_refills_within_seconds(symbol: str) -> None:
+    market = simulated_market(seed=5)
+    market.advance(30.0)
+    swept = market.depth(symbol, 10).asks
+    deepest = swept[-1].price
+
+    def inside() -> int:
+        return sum(level.size for level in market.depth(symbol, 100).asks if level.price <= deepest)
+
+    before = inside()
+    updates = market.submit("sweeper", symbol, Side.BUY, before, OrderType.MARKET)
+    assert sum(u.last_qty for u in updates) == before
+    assert inside() == 0
+    market.advance(35.0)
+    assert inside() > 0.5 * before
+
+
+def test_config_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="order_lifetime"):
+        PoissonFlowConfig(order_lifetime=0)
+    with pytest.raises(ValueError, match="level_decay"):
+        PoissonFlowConfig(level_decay=1.5)
