@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/footprint demo
 
 test: $(STAMP)
-	$(BIN)/ruff check agent strategies risk simulator tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
