@@ -54,7 +54,8 @@ def run_demo(qty: int = 50_000, duration_s: float = 60.0, symbol: str = "CRYPTOA
             print(f"    fill {len(fills):3d}: {m.as_int(32):>7,} @ {m.get(31)}   cum {cum:>7,}  leaves {leaves:>7,}"
                   f"  AvgPx {m.get(6)}", flush=True)
         elif m.msg_type == "8":
-            print(f"    {m.get(150) and _exec_name(m)}: {m.get(58) or ''}", flush=True)
+            text = f": {m.get(58)}" if m.get(58) else ""
+            print(f"    {_exec_name(m)}{text}", flush=True)
 
     client = OmsClient(oms_port, work / "oms", on_message=on_message)
     ok = False

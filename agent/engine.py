@@ -185,7 +185,7 @@ class Engine:
             parent,
             ExecType.NEW,
             text=f"accepted: {parent.strategy} until {_iso(parent.end)}, arrival mid "
-            f"{parent.instrument.format_price(verdict.arrival_mid)}",
+            f"{verdict.arrival_mid:.{parent.instrument.price_decimals + 1}f}",
         )
         log.info("parent %s accepted: %s %s %d %s", parent.order_id, parent.side.name, parent.instrument.symbol,
                  parent.order_qty, parent.strategy)

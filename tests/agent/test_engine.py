@@ -18,7 +18,7 @@ def test_new_parent_is_acknowledged_pending_new_then_new() -> None:
     assert statuses(h, cl) == [("A", "A"), ("0", "0")]
     new = h.oms.reports[-1]
     assert new.order_qty == 1000 and new.cum_qty == 0 and new.leaves_qty == 1000
-    assert "arrival mid 20.000" in (new.text or "")
+    assert "arrival mid 20.0000" in (new.text or "")
 
 
 def test_first_tick_places_a_passive_child_at_the_touch() -> None:
