@@ -22,6 +22,7 @@ from agent.oms_requests import (
     StatusRequest,
 )
 from agent.ports import MassCancelReport, ParentCancelReject, ParentExecReport
+from agent.quickfix_application import GuardedApplication
 
 log = logging.getLogger("footprint.oms")
 
@@ -159,41 +160,18 @@ def build_mass_cancel_report(r: MassCancelReport) -> fix.Message:
     return msg
 
 
-class OmsApplication(fix.Application):  # type: ignore[misc]
+class OmsApplication(GuardedApplication):
     """QuickFIX callbacks for the OMS sessions, and the OmsPort the engine sends through."""
+
+    label = "OMS"
 
     def __init__(self, submit: Callable[[OmsRequest], None]) -> None:
         super().__init__()
         self._submit = submit
         self._sessions: dict[str, fix.SessionID] = {}
 
-    # QuickFIX callbacks: every body catches everything (an escaping exception kills the process).
-    def onCreate(self, sessionID: fix.SessionID) -> None:
-        try:
-            self._sessions[sessionID.toString()] = sessionID
-        except Exception:
-            log.exception("onCreate")
-
-    def onLogon(self, sessionID: fix.SessionID) -> None:
-        try:
-            log.info("OMS session %s logged on", sessionID.toString())
-        except Exception:
-            log.exception("onLogon")
-
-    def onLogout(self, sessionID: fix.SessionID) -> None:
-        try:
-            log.info("OMS session %s logged out", sessionID.toString())
-        except Exception:
-            log.exception("onLogout")
-
-    def toAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
-
-    def fromAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
-
-    def toApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
+    def on_create(self, session_id: fix.SessionID) -> None:
+        self._sessions[session_id.toString()] = session_id
 
     def fromApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
         try:

@@ -12,6 +12,7 @@ from agent.fix_oms_gateway import field
 from agent.fix_time import format_utc_timestamp
 from agent.market_data_book import MdEntry, MdUpdate
 from agent.ports import VenueCancel, VenueNewOrder, VenueReplace, VenueStatusRequest
+from agent.quickfix_application import GuardedApplication
 from agent.venue_reports import VenueCancelReject, VenueExecReport, VenueSessionState
 
 log = logging.getLogger("footprint.venue")
@@ -78,8 +79,10 @@ def parse_market_data(msg: fix.Message, timestamp: float) -> MdUpdate:
     return MdUpdate(snapshot, symbol, tuple(entries), timestamp)
 
 
-class VenueApplication(fix.Application):  # type: ignore[misc]
+class VenueApplication(GuardedApplication):
     """QuickFIX callbacks for the venue session, and the VenuePort the engine sends through."""
+
+    label = "venue"
 
     def __init__(self, submit: Callable[[VenueEvent], None], symbols: Sequence[str], depth: int,
                  clock: Clock) -> None:
@@ -91,34 +94,18 @@ class VenueApplication(fix.Application):  # type: ignore[misc]
         self._session: fix.SessionID | None = None
         self._md_req = 0
 
-    # QuickFIX callbacks
-    def onCreate(self, sessionID: fix.SessionID) -> None:
-        self._session = sessionID
+    def on_create(self, session_id: fix.SessionID) -> None:
+        self._session = session_id
 
-    def onLogon(self, sessionID: fix.SessionID) -> None:
-        try:
-            log.info("venue session %s logged on", sessionID.toString())
-            self._submit(VenueSessionState(True))
-            for symbol in self._symbols:
-                self._subscribe(symbol)
-        except Exception:
-            log.exception("onLogon")
+    def on_logon(self, session_id: fix.SessionID) -> None:
+        super().on_logon(session_id)
+        self._submit(VenueSessionState(True))
+        for symbol in self._symbols:
+            self._subscribe(symbol)
 
-    def onLogout(self, sessionID: fix.SessionID) -> None:
-        try:
-            log.info("venue session %s logged out", sessionID.toString())
-            self._submit(VenueSessionState(False))
-        except Exception:
-            log.exception("onLogout")
-
-    def toAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
-
-    def fromAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
-
-    def toApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
+    def on_logout(self, session_id: fix.SessionID) -> None:
+        super().on_logout(session_id)
+        self._submit(VenueSessionState(False))
 
     def fromApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
         try:

@@ -18,6 +18,7 @@ import quickfix as fix
 
 import fix_config
 from agent.fix_time import format_utc_timestamp
+from agent.quickfix_application import GuardedApplication
 from agent.quickfix_endpoint import QuickFixEndpoint
 
 log = logging.getLogger("footprint.oms_client")
@@ -89,48 +90,35 @@ def describe(msg: Received) -> str:
     return f"{msg.msg_type}: {msg.raw.replace(SOH, '|')}"
 
 
-class _Recorder(fix.Application):  # type: ignore[misc]
+class _Recorder(GuardedApplication):
+    label = "OMS client"
+
     def __init__(self, on_message: Callable[[Received], None], on_logon: Callable[[bool], None]) -> None:
         super().__init__()
         self._on_message = on_message
         self._on_logon = on_logon
         self.session: fix.SessionID | None = None
 
-    def onCreate(self, sessionID: fix.SessionID) -> None:
-        self.session = sessionID
+    def on_create(self, session_id: fix.SessionID) -> None:
+        self.session = session_id
 
-    def onLogon(self, sessionID: fix.SessionID) -> None:
-        try:
-            self._on_logon(True)
-        except Exception:
-            log.exception("onLogon")
+    def on_logon(self, session_id: fix.SessionID) -> None:
+        self._on_logon(True)
 
-    def onLogout(self, sessionID: fix.SessionID) -> None:
-        try:
-            self._on_logon(False)
-        except Exception:
-            log.exception("onLogout")
-
-    def toAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
-
-    def toApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        pass
+    def on_logout(self, session_id: fix.SessionID) -> None:
+        self._on_logon(False)
 
     def _record(self, message: fix.Message) -> None:
-        try:
-            text = message.toString()
-            fields = _flatten(text)
-            self._on_message(Received(fields.get(35, ""), fields, text))
-        except Exception:
-            log.exception("could not record a message")
+        text = message.toString()
+        fields = _flatten(text)
+        self._on_message(Received(fields.get(35, ""), fields, text))
 
-    def fromAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        if message.getHeader().getField(35) in ("3", "5"):
+    def on_admin_message(self, message: fix.Message, session_id: fix.SessionID) -> None:
+        if message.getHeader().getField(35) in ("3", "5"):  # session Reject, Logout
             self._record(message)
 
     def fromApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
-        self._record(message)
+        self._guard(self._record, message)
 
 
 class OmsClient:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from engine_harness import SESSION, Harness
+from engine_harness import SESSION, Harness, VenueOrder
 
 from agent.ports import VenueCancel, VenueNewOrder, VenueReplace, VenueStatusRequest
+
+
+def working_parent(qty: int) -> tuple[Harness, str, VenueOrder]:
+    """A parent accepted, ticked once and its first child acknowledged by the venue."""
+    h = Harness()
+    cl = h.new(qty)
+    h.tick()
+    h.ack_all()
+    (order,) = h.live_venue_orders()
+    return h, cl, order
 
 
 def statuses(h: Harness, *ids: str) -> list[tuple[str, str]]:
@@ -32,11 +42,7 @@ def test_first_tick_places_a_passive_child_at_the_touch() -> None:
 
 
 def test_child_fills_become_parent_fills_with_consistent_quantities() -> None:
-    h = Harness()
-    cl = h.new(1000)
-    h.tick()
-    h.ack_all()
-    (order,) = h.live_venue_orders()
+    h, cl, order = working_parent(1000)
     h.fill(order.cl_ord_id, 50, 19.995)
     last = h.oms.reports[-1]
     assert (last.exec_type, last.ord_status) == ("F", "1")
@@ -122,11 +128,7 @@ def test_parent_refused_while_venue_is_down() -> None:
 
 
 def test_cancel_mid_way_takes_children_off_then_reports_canceled() -> None:
-    h = Harness()
-    cl = h.new(1000)
-    h.tick()
-    h.ack_all()
-    (order,) = h.live_venue_orders()
+    h, cl, order = working_parent(1000)
     h.fill(order.cl_ord_id, 30, 19.995)
     ccl = h.cancel(cl)
     assert statuses(h, ccl) == [("6", "6")]
@@ -166,11 +168,7 @@ def test_cancel_of_unknown_order_or_twice() -> None:
 
 
 def test_replace_down_replans_on_the_new_quantity() -> None:
-    h = Harness()
-    cl = h.new(1000)
-    h.tick()
-    h.ack_all()
-    (order,) = h.live_venue_orders()
+    h, cl, order = working_parent(1000)
     h.fill(order.cl_ord_id, 40, 19.995)
     rcl = h.replace(cl, 600)
     assert statuses(h, rcl)[0] == ("E", "E")
@@ -190,11 +188,7 @@ def test_replace_down_replans_on_the_new_quantity() -> None:
 
 
 def test_replace_below_filled_is_refused() -> None:
-    h = Harness()
-    cl = h.new(1000)
-    h.tick()
-    h.ack_all()
-    (order,) = h.live_venue_orders()
+    h, cl, order = working_parent(1000)
     h.fill(order.cl_ord_id, 50, 19.995)
     h.replace(cl, 40)
     rej = h.oms.cancel_rejects[-1]
@@ -203,11 +197,7 @@ def test_replace_below_filled_is_refused() -> None:
 
 
 def test_replace_to_exactly_filled_completes_the_parent() -> None:
-    h = Harness()
-    cl = h.new(1000)
-    h.tick()
-    h.ack_all()
-    (order,) = h.live_venue_orders()
+    h, cl, order = working_parent(1000)
     h.fill(order.cl_ord_id, 50, 19.995)
     h.replace(cl, 50)
     h.ack_all()
