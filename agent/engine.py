@@ -130,6 +130,7 @@ class Engine:
         self._seen_exec_ids: set[str] = set()
         self.quotes: dict[str, Quote] = {}
         self.venue_up = False
+        self._stopping = False
 
     # ------------------------------------------------------------------ OMS side
 
@@ -274,7 +275,7 @@ class Engine:
                 parent = self.parents[child.parent_id]
                 self._venue.send_status_request(
                     VenueStatusRequest(child.cl_ord_id, parent.instrument.symbol, parent.side.value))
-        if not logged_on:
+        if not logged_on and not self._stopping:
             log.warning("venue session down: strategies paused, no new parents accepted")
 
     def on_quote(self, quote: Quote) -> None:
@@ -347,6 +348,7 @@ class Engine:
 
     def shutdown(self, reason: str = "agent shutting down") -> None:
         """Take every child off the venue and finish every parent as cancelled."""
+        self._stopping = True
         for parent in self.parents.values():
             if parent.is_done or parent.finishing is not None:
                 continue

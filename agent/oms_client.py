@@ -84,7 +84,7 @@ def describe(msg: Received) -> str:
     if msg.msg_type == "3":
         return f"Reject RefSeqNum={f.get(45)} RefTagID={f.get(371)} reason={f.get(373)} Text={f.get(58)!r}"
     if msg.msg_type == "5":
-        return f"Logout Text={f.get(58)!r}"
+        return f"Logout Text={f[58]!r}" if 58 in f else "Logout"
     if msg.msg_type == "j":
         return f"BusinessMessageReject RefMsgType={f.get(372)} reason={f.get(380)} Text={f.get(58)!r}"
     return f"{msg.msg_type}: {msg.raw.replace(SOH, '|')}"
