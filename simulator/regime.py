@@ -1,0 +1,74 @@
+"""A scenario's timeline compiled for the flow: piecewise-constant multipliers and scheduled jumps.
+
+Scenarios (YAML, `simulator/scenarios/`) describe regime changes in words a QA engineer writes; the flow
+kernel reads only this compiled form: for each segment [times[i], times[i+1]) the multipliers that apply,
+plus the news jumps with their already-drawn sizes. Times are seconds since the session start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _arr(values: FloatArray | list[float]) -> FloatArray:
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class RegimeSchedule:
+    """Multipliers on the symbol's base parameters, per segment. All 1.0 (and no drift, no jumps) is calm.
+
+    - vol_mult: volatility of the fundamental (efficient) price;
+    - spread_mult: how far from the reference liquidity providers quote;
+    - depth_mult_bid / depth_mult_ask: resting liquidity on each side (thinning < 1);
+    - activity_mult: arrival rates of all background orders (the intraday volume profile lives here);
+    - drift_bps_per_hour: a trend of the fundamental price;
+    - implied_vol: the annualised implied volatility feed published for this segment (it leads realised
+      volatility: a scenario raises it before vol_mult rises);
+    - jump_times / jump_bps: news, as instantaneous moves of the fundamental price.
+    """
+
+    times: FloatArray
+    vol_mult: FloatArray
+    spread_mult: FloatArray
+    depth_mult_bid: FloatArray
+    depth_mult_ask: FloatArray
+    activity_mult: FloatArray
+    drift_bps_per_hour: FloatArray
+    implied_vol: FloatArray
+    jump_times: FloatArray = field(default_factory=lambda: _arr([]))
+    jump_bps: FloatArray = field(default_factory=lambda: _arr([]))
+
+    def __post_init__(self) -> None:
+        n = len(self.times)
+        if n == 0:
+            raise ValueError("a regime schedule needs at least one segment")
+        if self.times[0] != 0.0 or np.any(np.diff(self.times) <= 0):
+            raise ValueError("segment times must start at 0 and increase strictly")
+        for name in ("vol_mult", "spread_mult", "depth_mult_bid", "depth_mult_ask", "activity_mult",
+                     "drift_bps_per_hour", "implied_vol"):
+            values = getattr(self, name)
+            if len(values) != n:
+                raise ValueError(f"{name} has {len(values)} values for {n} segments")
+            if not np.all(np.isfinite(values)):
+                raise ValueError(f"{name} must be finite")
+        for name in ("vol_mult", "spread_mult", "depth_mult_bid", "depth_mult_ask", "activity_mult"):
+            if np.any(getattr(self, name) <= 0):
+                raise ValueError(f"{name} must be > 0")
+        if len(self.jump_times) != len(self.jump_bps):
+            raise ValueError("jump_times and jump_bps differ in length")
+
+    @classmethod
+    def calm(cls, implied_vol: float = 0.0) -> RegimeSchedule:
+        """One segment, every multiplier 1."""
+        one = _arr([1.0])
+        return cls(_arr([0.0]), one, one, one, one, one, _arr([0.0]), _arr([implied_vol]))
+
+    def segment(self, t: float) -> int:
+        """Index of the segment that holds `t` (seconds since the session start)."""
+        return max(int(np.searchsorted(self.times, t, side="right")) - 1, 0)
