@@ -532,6 +532,13 @@ class Engine:
                 self._report(parent, ExecType.CANCELED, cl_ord_id=pending.cl_ord_id,
                              orig_cl_ord_id=None if pending.mass_cancel else pending.orig_cl_ord_id)
                 self._log_done(parent)
+            elif pending.new_qty is not None and pending.new_qty < parent.cum_qty:
+                # Fills that arrived while the children came off took the order past the new quantity.
+                parent.apply(OrderEvent.REPLACE_REJECT)
+                self._cancel_reject(parent, parent.session, pending.cl_ord_id, pending.orig_cl_ord_id, "2",
+                                    CxlRejReason.TOO_LATE,
+                                    f"{parent.cum_qty} already filled, above the requested OrderQty(38) "
+                                    f"{pending.new_qty}")
             else:
                 assert pending.new_qty is not None
                 parent.order_qty = pending.new_qty

@@ -7,7 +7,10 @@ exercised over FIX in tests/e2e.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import pytest
 
 from agent.config import load_config
 from agent.engine import Engine, EngineSettings, IdSource
@@ -212,3 +215,28 @@ class Harness:
             if o.tif == "3":
                 o.live = False
                 self.engine.on_venue_report(self.venue.report(o.cl_ord_id, "4", "4", cum=o.cum))
+
+
+TERMINAL = {"2", "3", "4", "8", "C"}
+
+
+def assert_parent_invariants(reports: Sequence[ParentExecReport]) -> None:
+    """FIX 4.4 parent semantics over every report: no overfill, CumQty + LeavesQty = OrderQty while working,
+    LeavesQty 0 once done, AvgPx the fill-weighted average, ExecIDs unique."""
+    fills: dict[str, list[tuple[int, float]]] = {}
+    for r in reports:
+        if r.exec_type == "8" and r.order_id == "NONE":
+            continue
+        assert r.cum_qty <= r.order_qty, f"overfill in {r}"
+        if r.ord_status in TERMINAL:
+            assert r.leaves_qty == 0
+        else:
+            assert r.cum_qty + r.leaves_qty == r.order_qty
+        if r.exec_type == "F":
+            fills.setdefault(r.order_id, []).append((r.last_qty, r.last_px))
+            done = fills[r.order_id]
+            qty = sum(q for q, _ in done)
+            assert qty == r.cum_qty
+            assert r.avg_px == pytest.approx(sum(q * p for q, p in done) / qty, rel=1e-12)
+    ids = [r.exec_id for r in reports]
+    assert len(ids) == len(set(ids))

@@ -311,3 +311,16 @@ def test_reports_go_to_the_session_that_sent_the_order() -> None:
     h = Harness()
     h.new(1000)
     assert {r.session for r in h.oms.reports} == {SESSION}
+
+
+def test_fills_during_a_pending_replace_beyond_the_new_quantity_reject_the_replace() -> None:
+    h, cl, order = working_parent(1000)
+    rcl = h.replace(cl, 10)
+    h.fill(order.cl_ord_id, 30, 19.995)  # arrives before the child's cancel is acknowledged
+    h.ack_all()
+    rej = h.oms.cancel_rejects[-1]
+    assert (rej.cl_ord_id, rej.response_to, rej.reason) == (rcl, "2", "0")
+    parent = next(iter(h.engine.parents.values()))
+    assert (parent.order_qty, parent.cum_qty, parent.status.value) == (1000, 30, "1")
+    h.tick(1)
+    assert h.venue.unanswered(VenueNewOrder)  # keeps working the original quantity
