@@ -1,0 +1,361 @@
+"""The scenario file schema: pydantic models that reject a bad value with a message naming the field.
+
+Durations and offsets are seconds or text ("90s", "30m", "+2h", "1h30m"); every offset counts from the
+session start. Field-level checks live on the models; checks that need two fields raise `FieldProblems`,
+which carries the path of each field at fault so the loader can name it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
+from simulator.orders import Side
+from simulator.scenario_offsets import format_offset, parse_offset
+
+Loc = tuple[str | int, ...]
+
+Offset = Annotated[float, BeforeValidator(parse_offset)]
+Multiplier = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+# Annualising a daily volatility: a 24h market trades every calendar day, an equity market about 252 a year.
+_DAYS_PER_YEAR: dict[str, float] = {"24h": 365.0, "equity": 252.0}
+_EQUITY_SESSION_S = 23_400.0
+# A fixed default day keeps a scenario without `start` reproducible; 2024-01-02 was a trading Tuesday.
+_DEFAULT_DATE = date(2024, 1, 2)
+# 09:30 New York (EST, UTC-5 in January) for equities; midnight UTC for a 24h market.
+_DEFAULT_OPEN: dict[str, time] = {"24h": time(0, 0), "equity": time(14, 30)}
+
+CHANNEL_BASE: dict[str, float] = {
+    "vol_mult": 1.0,
+    "spread_mult": 1.0,
+    "depth_mult_bid": 1.0,
+    "depth_mult_ask": 1.0,
+    "activity_mult": 1.0,
+    "drift_bps_per_hour": 0.0,
+    "implied_vol_mult": 1.0,
+}
+"""The regime channels a timeline moves, and their calm values."""
+
+
+# SymbolSpec's field -> this schema's name for it.
+_SPEC_FIELDS: dict[str, str] = {
+    "ref_price": "price", "tick_size": "tick", "lot_size": "lot", "adv": "adv", "base_spread_bps": "spread_bps",
+    "daily_vol": "daily_vol", "session": "session", "book_depth": "depth", "typical_order_size": "typical_order_size",
+}
+
+
+def annualised_vol(daily_vol: float, session: str) -> float:
+    """A daily volatility annualised over the session's trading days a year (365 for 24h, 252 for equity)."""
+    return daily_vol * math.sqrt(_DAYS_PER_YEAR[session])
+
+
+class FieldProblems(ValueError):
+    """Problems that involve several fields; each names the field at fault relative to the model that raised."""
+
+    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{dotted(loc)}: {message}" for loc, message in problems))
+
+
+def dotted(loc: Loc) -> str:
+    """A field path as a user reads it: ("timeline", 2, "at") -> "timeline[2].at"."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SymbolParams(_Strict):
+    """The traded symbol; a built-in name fills every parameter not given here.
+
+    Volatility is `daily_vol` (a fraction of price per day: 0.04 = 4%) or `annual_vol` (annualised over 365
+    days for a 24h market, 252 for equities), not both.
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    price: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    tick: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    lot: Annotated[int, Field(gt=0)] | None = None
+    adv: Annotated[int, Field(gt=0)] | None = None
+    spread_bps: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    daily_vol: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    annual_vol: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    depth: Annotated[int, Field(gt=0)] | None = None
+    session: Literal["24h", "equity"] | None = None
+    typical_order_size: Annotated[int, Field(gt=0)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_alone(cls, data: object) -> object:
+        # `symbol: CRYPTOALPHA` is shorthand for `symbol: {name: CRYPTOALPHA}`.
+        return {"name": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _complete(self) -> SymbolParams:
+        if self.daily_vol is not None and self.annual_vol is not None:
+            raise FieldProblems([(("annual_vol",), "give daily_vol or annual_vol, not both")])
+        if self.name not in DEFAULT_UNIVERSE:
+            given = self.model_dump()
+            missing = [f for f in ("price", "tick", "lot", "adv", "spread_bps", "depth", "session",
+                                   "typical_order_size") if given[f] is None]
+            if self.daily_vol is None and self.annual_vol is None:
+                missing.append("daily_vol or annual_vol")
+            if missing:
+                known = ", ".join(sorted(DEFAULT_UNIVERSE))
+                raise FieldProblems([(("name",), f"{self.name!r} is not a built-in symbol ({known}); "
+                                      f"give its parameters too, missing: {', '.join(missing)}")])
+        self._check_spec()
+        return self
+
+    def _check_spec(self) -> None:
+        # SymbolSpec owns the checks (price on the tick grid, order size vs lot); name this block's fields.
+        try:
+            SymbolSpec(**self._merged_values())  # type: ignore[arg-type]
+        except TypeError as exc:  # SymbolSpec gained a required field this schema does not know yet
+            raise FieldProblems([((), f"cannot build the symbol: {exc}")]) from exc
+        except ValueError as exc:
+            text = str(exc).removeprefix(f"{self.name}: ")
+            theirs_first = next((theirs for theirs in _SPEC_FIELDS if text.startswith(theirs)), None)
+            if theirs_first is not None:
+                text = text.removeprefix(theirs_first).lstrip(": ")
+            for theirs, ours in _SPEC_FIELDS.items():
+                text = re.sub(rf"\b{theirs}\b", ours, text)
+            raise FieldProblems([((_SPEC_FIELDS[theirs_first],) if theirs_first else (), text)]) from exc
+
+    def _merged_values(self) -> dict[str, object]:
+        base = DEFAULT_UNIVERSE.get(self.name)
+        values: dict[str, object] = dataclasses.asdict(base) if base is not None else {"symbol": self.name}
+        given = self.model_dump()
+        values.update({theirs: given[ours] for theirs, ours in _SPEC_FIELDS.items() if given[ours] is not None})
+        if self.annual_vol is not None:
+            values["daily_vol"] = self.annual_vol / annualised_vol(1.0, str(values["session"]))
+        return values
+
+    def to_spec(self) -> SymbolSpec:
+        """The SymbolSpec the simulator lists: the built-in one with this block's values over it."""
+        return SymbolSpec(**self._merged_values())  # type: ignore[arg-type]
+
+
+class NewsSpec(_Strict):
+    """A scheduled release: the price jumps |N(mean, std)| bps, drawn from the seed, up, down or either way."""
+
+    jump_bps_mean: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    jump_bps_std: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    direction: Literal["up", "down", "random"] = "random"
+
+
+class TimelineStep(_Strict):
+    """A regime change at `at`: reached at once, or linearly over `ramp`; `recover` returns every channel
+    this step does not name to its calm value over the given duration."""
+
+    at: Offset
+    ramp: Offset = 0.0
+    recover: Offset | None = None
+    vol_mult: Multiplier | None = None
+    spread_mult: Multiplier | None = None
+    spread_bps: Multiplier | None = None
+    depth_mult: Multiplier | None = None
+    depth_mult_bid: Multiplier | None = None
+    depth_mult_ask: Multiplier | None = None
+    activity_mult: Multiplier | None = None
+    trend_bps_per_hour: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    implied_vol_mult: Multiplier | None = None
+    news: NewsSpec | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TimelineStep:
+        problems: list[tuple[Loc, str]] = []
+        if self.spread_mult is not None and self.spread_bps is not None:
+            problems.append((("spread_bps",), "give spread_mult or spread_bps, not both"))
+        if self.depth_mult is not None and (self.depth_mult_bid is not None or self.depth_mult_ask is not None):
+            problems.append((("depth_mult",), "give depth_mult (both sides) or depth_mult_bid/_ask, not both"))
+        if self.recover is not None and self.ramp:
+            problems.append((("recover",), "give ramp or recover, not both: recover is its own ramp"))
+        changes = [*self._changes().values(), self.spread_bps, self.recover, self.news]
+        if all(change is None for change in changes):
+            problems.append(((), "this step changes nothing; give a multiplier, a trend, news or recover"))
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    @property
+    def ramp_s(self) -> float:
+        """How long the move to the new values takes (0: at once)."""
+        return self.recover if self.recover is not None else self.ramp
+
+    @property
+    def end_s(self) -> float:
+        """When the new values are reached."""
+        return self.at + self.ramp_s
+
+    def _changes(self) -> dict[str, float | None]:
+        both = self.depth_mult
+        return {
+            "vol_mult": self.vol_mult,
+            "spread_mult": self.spread_mult,
+            "depth_mult_bid": self.depth_mult_bid if both is None else both,
+            "depth_mult_ask": self.depth_mult_ask if both is None else both,
+            "activity_mult": self.activity_mult,
+            "drift_bps_per_hour": self.trend_bps_per_hour,
+            "implied_vol_mult": self.implied_vol_mult,
+        }
+
+    def targets(self, base_spread_bps: float) -> dict[str, float]:
+        """The channel values this step moves to (CHANNEL_BASE names); channels it leaves alone are absent."""
+        changes = self._changes()
+        if self.spread_bps is not None:
+            changes["spread_mult"] = self.spread_bps / base_spread_bps
+        if self.recover is not None:
+            changes = {k: CHANNEL_BASE[k] if v is None else v for k, v in changes.items()}
+        return {k: v for k, v in changes.items() if v is not None}
+
+
+class ImpliedVolSpec(_Strict):
+    """The implied-volatility feed: it prices the highest realised volatility expected within `lead`."""
+
+    lead: Offset = 0.0
+    base: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None  # annualised; default from daily_vol
+
+
+class OrderSpec(_Strict):
+    """The test parent a QA backtest works in this scenario; it ends at `end`, after `duration`, or at the
+    scenario's end."""
+
+    side: Side
+    qty: Annotated[int, Field(gt=0)]
+    start: Offset = 0.0
+    duration: Offset | None = None
+    end: Offset | None = None
+    strategy: Annotated[str, Field(min_length=1)] = "TWAP"
+    limit: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _one_end(self) -> OrderSpec:
+        if self.duration is not None and self.end is not None:
+            raise FieldProblems([(("end",), "give duration or end, not both")])
+        if self.duration == 0:
+            raise FieldProblems([(("duration",), "must be > 0")])
+        return self
+
+    def end_s(self, scenario_duration_s: float) -> float:
+        """When the order must be done, seconds since the session start."""
+        if self.end is not None:
+            return self.end
+        return self.start + self.duration if self.duration is not None else scenario_duration_s
+
+
+def _start_text(value: object) -> object:
+    # YAML turns unquoted dates and timestamps into objects; keep one canonical form, ISO text.
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    if isinstance(value, str):
+        _parse_start(value)
+        return value
+    if value is None:
+        return value
+    raise ValueError(f"{value!r} is not a date or time; write e.g. 2024-03-04, 09:30:00 or 2024-03-04T09:30:00Z "
+                     "(quote a time written h:mm: YAML reads 9:30 as a number)")
+
+
+def _parse_start(text: str) -> datetime | date | time:
+    # date first: datetime.fromisoformat also reads a bare date, as midnight, which would lose the session open.
+    for parse in (date.fromisoformat, datetime.fromisoformat, time.fromisoformat):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not an ISO date or time; write e.g. 2024-03-04, 09:30:00 or 2024-03-04T09:30:00Z")
+
+
+class Scenario(_Strict):
+    """A market scenario as written in a YAML file; `compile_scenario` turns it into what the flow reads."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str
+    seed: Annotated[int, Field(ge=0)]
+    duration: Offset
+    start: Annotated[str | None, BeforeValidator(_start_text)] = None
+    symbol: SymbolParams
+    implied_vol: ImpliedVolSpec = ImpliedVolSpec()
+    timeline: tuple[TimelineStep, ...] = ()
+    order: OrderSpec | None = None
+
+    @model_validator(mode="after")
+    def _fits(self) -> Scenario:
+        problems: list[tuple[Loc, str]] = []
+        if self.duration <= 0:
+            problems.append((("duration",), "must be > 0"))
+        spec = self.symbol.to_spec()
+        if spec.session == "equity" and self.duration > _EQUITY_SESSION_S:
+            problems.append((("duration",), f"an equity session lasts at most {format_offset(_EQUITY_SESSION_S)}, "
+                                            f"got {format_offset(self.duration)}"))
+        problems += self._timeline_problems()
+        if self.order is not None:
+            problems += [(("order", *loc), msg) for loc, msg in self._order_problems(self.order, spec)]
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    def _timeline_problems(self) -> list[tuple[Loc, str]]:
+        problems: list[tuple[Loc, str]] = []
+        total = format_offset(self.duration)
+        for i, step in enumerate(self.timeline):
+            if step.at >= self.duration:
+                problems.append((("timeline", i, "at"), f"{format_offset(step.at)} is not before the end of the "
+                                                        f"scenario ({total})"))
+            elif step.end_s > self.duration:
+                field = "recover" if step.recover is not None else "ramp"
+                problems.append((("timeline", i, field), f"ends at {format_offset(step.end_s)}, after the end of "
+                                                        f"the scenario ({total})"))
+            if i == 0:
+                continue
+            before = self.timeline[i - 1]
+            if step.at <= before.at:
+                problems.append((("timeline", i, "at"), f"{format_offset(step.at)} is not after timeline[{i - 1}] "
+                                                        f"({format_offset(before.at)}); list steps in time order"))
+            elif step.at < before.end_s:
+                problems.append((("timeline", i, "at"), f"{format_offset(step.at)} starts inside the ramp of "
+                                                        f"timeline[{i - 1}], which ends at "
+                                                        f"{format_offset(before.end_s)}"))
+        return problems
+
+    def _order_problems(self, order: OrderSpec, spec: SymbolSpec) -> list[tuple[Loc, str]]:
+        problems: list[tuple[Loc, str]] = []
+        end = order.end_s(self.duration)
+        if order.start >= self.duration:
+            problems.append((("start",), f"{format_offset(order.start)} is not before the end of the scenario "
+                                         f"({format_offset(self.duration)})"))
+        elif end <= order.start:
+            problems.append((("end",), f"{format_offset(end)} is not after the start ({format_offset(order.start)})"))
+        elif end > self.duration:
+            field = "end" if order.end is not None else "duration"
+            problems.append(((field,), f"the order ends at {format_offset(end)}, after the end of the scenario "
+                                       f"({format_offset(self.duration)})"))
+        if order.qty % spec.lot_size:
+            problems.append((("qty",), f"{order.qty} is not a multiple of the lot size {spec.lot_size}"))
+        if order.limit is not None and spec.price_to_ticks(order.limit) is None:
+            problems.append((("limit",), f"{order.limit} is not on the tick grid {spec.tick_size}"))
+        return problems
+
+    def start_epoch(self) -> float:
+        """The session start as Unix seconds (UTC); a missing date or time takes the fixed default."""
+        session = self.symbol.to_spec().session
+        parsed = _parse_start(self.start) if self.start is not None else None
+        if isinstance(parsed, datetime):
+            moment = parsed
+        elif isinstance(parsed, date):
+            moment = datetime.combine(parsed, _DEFAULT_OPEN[session])
+        else:
+            moment = datetime.combine(_DEFAULT_DATE, parsed if parsed is not None else _DEFAULT_OPEN[session])
+        return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
