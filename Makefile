@@ -9,12 +9,14 @@ STAMP  := $(VENV)/.installed
 setup: $(STAMP)
 
 # QuickFIX has no wheels and builds from source once (~6 min on 2 cores); pip's wheel cache serves
-# every later install, including CI's fresh clones.
+# every later install, including CI's fresh clones. The development environment also installs the optional
+# `replay` extra (ob-analytics, GPL: a real Bitstamp capture) so the real-data replay test runs; the agent
+# itself never needs it.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "footprint needs Python >= 3.11, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,replay]'
 	touch $(STAMP)
 
 demo: $(STAMP)

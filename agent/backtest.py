@@ -18,7 +18,8 @@ from agent.sim_venue import SimVenue
 from agent.strategy_registry import build_strategies
 from agent.venue_reports import VenueCancelReject
 from simulator.clock import SimClock
-from simulator.market import Market
+from simulator.market import Market, simulated_market
+from simulator.scenario import CompiledScenario
 
 SESSION = "BACKTEST"
 _TERMINAL = {"2", "3", "4", "8", "C"}
@@ -167,3 +168,20 @@ def _result(oms: ReportLog, venue: SimVenue, start: float, end: float, wall: flo
         wall_seconds=wall,
         reports=tuple(oms.reports),
     )
+
+
+def scenario_market(compiled: CompiledScenario, seed: int | None = None) -> Market:
+    """The scenario's market: its symbol, its regime timeline, its seed (or `seed`), at its start time."""
+    return simulated_market(compiled.seed if seed is None else seed, {compiled.symbol.symbol: compiled.symbol},
+                            start_time=compiled.start_epoch,
+                            schedules={compiled.symbol.symbol: compiled.regime})
+
+
+def scenario_order(compiled: CompiledScenario) -> BacktestOrder:
+    """The scenario's own test parent; ValueError when the scenario has none."""
+    order = compiled.order
+    if order is None:
+        raise ValueError(f"scenario {compiled.name} has no order block: give --side, --qty and --duration")
+    limit = None if order.limit_price is None else compiled.symbol.format_price(order.limit_price)
+    return BacktestOrder(compiled.symbol.symbol, "1" if order.side.value == "buy" else "2", order.qty,
+                         order.end_s - order.start_s, order.start_s, limit_px=limit)

@@ -87,6 +87,57 @@ def _cmd_oms(args: argparse.Namespace) -> int:
         client.stop()
 
 
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from simulator.scenario import ScenarioError, compile_scenario, list_scenarios, load_scenario
+
+    for name in list_scenarios():
+        try:
+            compiled = compile_scenario(load_scenario(name))
+        except ScenarioError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 2
+        print(f"{name:32s} {compiled.symbol.symbol:12s} {compiled.duration_s / 3600:5.2f} h  {compiled.description}")
+    return 0
+
+
+def _cmd_realism(args: argparse.Namespace) -> int:
+    from simulator.realism.report import main_realism
+
+    return main_realism(args.rest)
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from agent.backtest import BacktestOrder, run_backtest, scenario_market, scenario_order, with_market_instruments
+    from agent.config import ConfigError, load_config
+    from simulator.scenario import ScenarioError, compile_scenario, load_scenario
+
+    try:
+        compiled = compile_scenario(load_scenario(args.scenario))
+        market = scenario_market(compiled, args.seed)
+        order = scenario_order(compiled) if args.qty is None else BacktestOrder(
+            compiled.symbol.symbol, {"buy": "1", "sell": "2"}[args.side], args.qty, args.duration)
+        strategy = args.strategy or (compiled.order.strategy if compiled.order else None)
+        cfg = with_market_instruments(load_config(Path(args.config) if args.config else None,
+                                                  default_strategy=strategy, decision_interval_s=args.step), market)
+    except (ScenarioError, ConfigError, ValueError) as exc:
+        print(f"footprint backtest: {exc}", file=sys.stderr)
+        return 2
+    seed = compiled.seed if args.seed is None else args.seed
+    side = "buy" if order.side == "1" else "sell"
+    print(f"backtest {compiled.name} (seed {seed}): {side} {order.qty:,} {order.symbol} with {cfg.default_strategy} "
+          f"over {order.duration_s / 60:.0f} min from +{order.start_offset_s / 60:.0f} min")
+    r = run_backtest(cfg, market, order)
+    status = {"2": "filled", "4": "canceled", "C": "expired", "3": "done for day"}.get(r.status, r.status)
+    print(f"  {status}: {r.cum_qty:,} of {r.order_qty:,} in {len(r.fills)} fills from {r.children_sent} child orders")
+    if r.cum_qty:
+        print(f"  AvgPx {r.avg_px:.6f}, arrival mid {r.arrival_mid:.6f}, implementation shortfall "
+              f"{r.shortfall_bps:+.2f} bps")
+    done = f"done after {(r.finished - r.started) / 60:.1f} min" if r.finished else "not done"
+    print(f"  {done}; {r.sim_seconds / 3600:.2f} h simulated in {r.wall_seconds:.1f} s wall "
+          f"({r.sim_seconds / max(r.wall_seconds, 1e-9):,.0f}x real time)")
+    return 0 if r.status == "2" else 1
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from agent.demo import run_demo
 
@@ -108,6 +159,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--target", action="append", default=[], help="extra TargetCompID to accept (repeatable)")
     sim.add_argument("--keep-orders-on-logout", action="store_true", help="no cancel-on-disconnect")
     sim.set_defaults(func=_cmd_sim)
+    sim_sub = sim.add_subparsers(dest="sim_command", metavar="{realism,scenarios}")
+    realism = sim_sub.add_parser("realism", add_help=False,
+                                 help="run a scenario for N seeded days and check it against the stylized facts")
+    realism.add_argument("rest", nargs=argparse.REMAINDER)
+    realism.set_defaults(func=_cmd_realism)
+    scen = sim_sub.add_parser("scenarios", help="list the built-in scenarios")
+    scen.set_defaults(func=_cmd_scenarios)
+
+    bt = sub.add_parser("backtest", help="the engine and a strategy against a scenario in simulated time")
+    bt.add_argument("--scenario", default="volatility_surge_before_news", help="built-in name or YAML path")
+    bt.add_argument("--seed", type=int, help="market seed (default: the scenario's)")
+    bt.add_argument("--side", choices=["buy", "sell"], default="sell")
+    bt.add_argument("--qty", type=int, help="parent quantity (default: the scenario's order)")
+    bt.add_argument("--duration", type=float, default=3600.0, help="seconds, with --qty")
+    bt.add_argument("--strategy", help="strategy name (default: the scenario's, else the configured default)")
+    bt.add_argument("--step", type=float, default=1.0, help="decision interval in simulated seconds")
+    bt.add_argument("--config", help="TOML file overriding fix_config/agent.toml")
+    bt.set_defaults(func=_cmd_backtest)
 
     agent = sub.add_parser("agent", help="run the execution agent (OMS acceptor, venue initiator)")
     agent.add_argument("--config", help="TOML file overriding fix_config/agent.toml")
