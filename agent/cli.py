@@ -24,15 +24,54 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     from simulator.clock import WallClock
     from simulator.fix_settings import DEFAULT_SETTINGS
     from simulator.fix_venue import VenueServer
+    from simulator.market import simulated_market
+    from simulator.scenario import ScenarioError, compile_scenario, load_scenario
 
     if not args.speed > 0:
         print(f"footprint sim: --speed must be > 0, got {args.speed}", file=sys.stderr)
         return 2
+    clock = WallClock(speed=args.speed)
+    market = None
+    seed = 42 if args.seed is None else args.seed
+    if args.scenario:
+        try:
+            compiled = compile_scenario(load_scenario(args.scenario))
+        except ScenarioError as exc:
+            print(f"footprint sim: {exc}", file=sys.stderr)
+            return 2
+        # The scenario's timeline starts now: its time 0 is when the venue opens.
+        seed = compiled.seed if args.seed is None else args.seed
+        market = simulated_market(seed, {compiled.symbol.symbol: compiled.symbol}, start_time=clock.now(),
+                                  schedules={compiled.symbol.symbol: compiled.regime})
     server = VenueServer(Path(args.state_dir), settings_path=Path(args.settings) if args.settings else DEFAULT_SETTINGS,
-                         port=args.port, extra_targets=args.target, seed=args.seed, clock=WallClock(speed=args.speed),
+                         port=args.port, extra_targets=args.target, seed=seed, clock=clock, market=market,
                          cancel_on_disconnect=not args.keep_orders_on_logout)
-    print(f"footprint sim: venue SIMVENUE on 127.0.0.1:{args.port}, seed {args.seed}", flush=True)
+    what = f"scenario {args.scenario}" if args.scenario else "the default universe"
+    print(f"footprint sim: venue SIMVENUE on 127.0.0.1:{args.port}, {what}, seed {seed}, speed {args.speed:g}x",
+          flush=True)
     server.run_forever()
+    return 0
+
+
+def _cmd_tape(args: argparse.Namespace) -> int:
+    from simulator.scenario import ScenarioError, compile_scenario, load_scenario
+    from simulator.session_runner import simulate_session
+    from simulator.tape_export import write_tape
+
+    try:
+        compiled = compile_scenario(load_scenario(args.scenario))
+    except ScenarioError as exc:
+        print(f"footprint sim tape: {exc}", file=sys.stderr)
+        return 2
+    seed = compiled.seed if args.seed is None else args.seed
+    started = time.perf_counter()
+    tape = simulate_session(compiled.symbol, compiled.regime, seed, compiled.start_epoch, compiled.duration_s,
+                            record_orders=True)
+    paths = write_tape(tape, Path(args.out))
+    print(f"footprint sim tape: {compiled.name} seed {seed}, {compiled.duration_s / 3600:.2f} h simulated in "
+          f"{time.perf_counter() - started:.2f} s; {len(tape.trades.time):,} trades")
+    for path in paths:
+        print(f"  {path}")
     return 0
 
 
@@ -152,20 +191,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("sim", help="run the FIX exchange simulator (venue SIMVENUE)")
     sim.add_argument("--port", type=int, default=9879)
-    sim.add_argument("--seed", type=int, default=42)
+    sim.add_argument("--seed", type=int, help="flow seed (default 42, or the scenario's)")
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
     sim.add_argument("--state-dir", default="var/sim", help="QuickFIX stores and logs")
     sim.add_argument("--settings", help="QuickFIX settings template (default fix_config/simulator.cfg)")
     sim.add_argument("--target", action="append", default=[], help="extra TargetCompID to accept (repeatable)")
     sim.add_argument("--keep-orders-on-logout", action="store_true", help="no cancel-on-disconnect")
+    sim.add_argument("--scenario", help="run a scenario's market (built-in name or YAML path), timeline from now")
     sim.set_defaults(func=_cmd_sim)
-    sim_sub = sim.add_subparsers(dest="sim_command", metavar="{realism,scenarios}")
+    sim_sub = sim.add_subparsers(dest="sim_command", metavar="{realism,scenarios,tape}")
     realism = sim_sub.add_parser("realism", add_help=False,
                                  help="run a scenario for N seeded days and check it against the stylized facts")
     realism.add_argument("rest", nargs=argparse.REMAINDER)
     realism.set_defaults(func=_cmd_realism)
     scen = sim_sub.add_parser("scenarios", help="list the built-in scenarios")
     scen.set_defaults(func=_cmd_scenarios)
+    tape = sim_sub.add_parser("tape", help="simulate one session of a scenario and write its tape as Parquet")
+    tape.add_argument("--scenario", default="calm", help="built-in name or YAML path")
+    tape.add_argument("--seed", type=int, help="default: the scenario's")
+    tape.add_argument("--out", default="var/tape", help="folder for the Parquet files")
+    tape.set_defaults(func=_cmd_tape)
 
     bt = sub.add_parser("backtest", help="the engine and a strategy against a scenario in simulated time")
     bt.add_argument("--scenario", default="volatility_surge_before_news", help="built-in name or YAML path")

@@ -6,17 +6,21 @@ import math
 from collections import deque
 from collections.abc import Mapping
 
+import numpy as np
+
 from simulator.book_events import Accepted, BookEvent, Cancelled, Fill, Rejected, RejectReason, Replaced
 from simulator.flow import OrderFlow, QuietFlow
 from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
+from simulator.kernel.flow_config import FlowConfig
+from simulator.kernel.kernel_flow import KernelFlow
+from simulator.kernel.layout import F_AGGRESSOR, F_MAKER_OID, F_MAKER_OWNER, F_PRICE, F_QTY, FLOW
 from simulator.market_data import BookDepth, Level, Trade
-from simulator.order_book import OrderBook
+from simulator.order_book import FLOW_OWNER, FillBatch, OrderBook
 from simulator.order_state import OrderRefused, OrderState, OrderStatus, OrderUpdate, UpdateKind
 from simulator.orders import OrderType, Side, TimeInForce
-from simulator.poisson_flow import PoissonFlow, PoissonFlowConfig
+from simulator.regime import RegimeSchedule
 
-FLOW_OWNER = "flow"
-"""Owner key of background orders; clients use any other key (the FIX front uses the session id)."""
+__all__ = ["FLOW_OWNER", "Market", "simulated_market"]
 
 
 class _ClientOrder:
@@ -85,22 +89,26 @@ class _ClientOrder:
 class Market:
     """Books for a universe and a background flow; clients submit, cancel and replace in simulated time.
 
-    Same flow seed and the same client requests at the same times give the same tape. Every call that can
-    change a client order returns the updates it caused, for every owner involved.
+    The flow is either the compiled `KernelFlow` (it runs straight on the books' arrays) or any Python
+    `OrderFlow`, fired one event at a time. Same flow seed and the same client requests at the same times give
+    the same tape. Every call that can change a client order returns the updates it caused, for every owner.
     """
 
     def __init__(
         self,
         universe: Mapping[str, SymbolSpec] = DEFAULT_UNIVERSE,
-        flow: OrderFlow | None = None,
+        flow: OrderFlow | KernelFlow | None = None,
         *,
         start_time: float = 0.0,
         tape_limit: int = 100_000,
         max_events_per_advance: int = 10_000_000,
     ) -> None:
         self._specs = dict(universe)
-        self._books = {symbol: OrderBook(symbol, spec.lot_size) for symbol, spec in self._specs.items()}
-        self._flow: OrderFlow = flow if flow is not None else QuietFlow()
+        self._books = {
+            symbol: OrderBook(symbol, spec.lot_size, center_ticks=spec.ref_ticks)
+            for symbol, spec in self._specs.items()
+        }
+        self._flow: OrderFlow | KernelFlow = flow if flow is not None else QuietFlow()
         self._max_events = max_events_per_advance
         self._clients: dict[int, _ClientOrder] = {}
         self._open: dict[str, set[int]] = {}
@@ -205,7 +213,7 @@ class Market:
             reason, text = problem
             return [OrderUpdate(UpdateKind.REJECTED, order.state(), self._now, reject_reason=reason, text=text)]
         self._open.setdefault(owner, set()).add(order_id)
-        events = self._books[symbol].submit(order_id, owner, side, qty, order_type, price_ticks, tif)
+        events = self._books[symbol].submit(order_id, owner, side, qty, order_type, price_ticks, tif, self._now)
         updates: list[OrderUpdate] = []
         self._apply(symbol, events, updates)
         return updates
@@ -227,7 +235,7 @@ class Market:
             if problem is not None:
                 raise OrderRefused(problem[0], problem[1], order.state())
         assert price_ticks is not None  # only limit orders work
-        events = self._books[order.symbol].replace(order_id, qty, price_ticks)
+        events = self._books[order.symbol].replace(order_id, qty, price_ticks, self._now)
         first = events[0]
         if isinstance(first, Rejected):
             raise OrderRefused(first.reason, first.text, order.state())
@@ -247,7 +255,9 @@ class Market:
     def place_flow_order(self, symbol: str, side: Side, qty: int, price_ticks: int | None) -> None:
         self._last_id += 1
         order_type = OrderType.MARKET if price_ticks is None else OrderType.LIMIT
-        events = self._books[symbol].submit(self._last_id, FLOW_OWNER, side, qty, order_type, price_ticks)
+        events = self._books[symbol].submit(
+            self._last_id, FLOW_OWNER, side, qty, order_type, price_ticks, time=self._now
+        )
         self._apply(symbol, events, self._pending)
 
     def flow_order_count(self, symbol: str) -> int:
@@ -266,6 +276,9 @@ class Market:
 
     def _run_flow(self, until: float) -> None:
         flow = self._flow
+        if isinstance(flow, KernelFlow):
+            self._run_kernel_flow(flow, until)
+            return
         for _ in range(self._max_events):
             when = flow.next_time()
             if when > until:
@@ -273,6 +286,30 @@ class Market:
             self._now = when
             flow.fire(self)
         raise RuntimeError(f"the flow fired over {self._max_events} events before t={until}; check its rates")
+
+    def _run_kernel_flow(self, flow: KernelFlow, until: float) -> None:
+        """Run every symbol's compiled flow to `until`, then report its trades across symbols in time order."""
+        symbols: list[str] = []
+        batches: list[FillBatch] = []
+        for symbol, book in self._books.items():
+            for batch in flow.run(symbol, book, until):
+                symbols.append(symbol)
+                batches.append(batch)
+        if not batches:
+            return
+        times = np.concatenate([b.time for b in batches])
+        which = np.concatenate([np.full(len(b.time), i) for i, b in enumerate(batches)])
+        rows = np.concatenate([b.rows for b in batches])
+        for k in np.argsort(times, kind="stable").tolist():
+            self._now = float(times[k])
+            symbol = symbols[which[k]]
+            maker_oid, maker_owner, aggressor, price_ticks, qty = (
+                int(v) for v in rows[k, [F_MAKER_OID, F_MAKER_OWNER, F_AGGRESSOR, F_PRICE, F_QTY]]
+            )
+            price = self._specs[symbol].ticks_to_price(price_ticks)
+            self._tape.append(Trade(self._now, symbol, price, qty, Side.BUY if aggressor == 0 else Side.SELL))
+            if maker_owner != FLOW:
+                self._pending.append(self._fill(maker_oid, qty, price_ticks, price))
 
     def _apply(self, symbol: str, events: list[BookEvent], updates: list[OrderUpdate]) -> None:
         """Record trades on the tape and turn events on client orders into updates."""
@@ -348,10 +385,14 @@ def simulated_market(
     *,
     start_time: float = 0.0,
     warmup: float = 60.0,
-    config: PoissonFlowConfig | None = None,
+    config: FlowConfig | None = None,
+    schedules: Mapping[str, RegimeSchedule] | None = None,
 ) -> Market:
-    """A market with Poisson background flow whose book has been building for `warmup` seconds at start."""
-    flow = PoissonFlow(universe, seed, start_time=start_time - warmup, config=config)
+    """A market with the compiled background flow whose book has been building for `warmup` seconds at start.
+
+    `schedules` gives a symbol a regime timeline whose time 0 is `start_time` (calm for symbols not named).
+    """
+    flow = KernelFlow(universe, seed, start_time - warmup, start_time, config, schedules)
     return Market(universe, flow, start_time=start_time)
 
 

@@ -7,10 +7,10 @@ import statistics
 import pytest
 
 from simulator.instruments import DEFAULT_UNIVERSE
+from simulator.kernel.flow_config import FlowConfig
 from simulator.market import Market, simulated_market
 from simulator.market_data import Trade
 from simulator.orders import OrderType, Side
-from simulator.poisson_flow import PoissonFlowConfig
 
 COIN = "CRYPTOALPHA"
 
@@ -97,6 +97,6 @@ def test_the_swept_price_range_refills_within_seconds(symbol: str) -> None:
 
 def test_config_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="order_lifetime"):
-        PoissonFlowConfig(order_lifetime=0)
+        FlowConfig(order_lifetime=0)
     with pytest.raises(ValueError, match="level_decay"):
-        PoissonFlowConfig(level_decay=1.5)
+        FlowConfig(level_decay=1.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,10 +91,12 @@ _sides = st.sampled_from([Side.BUY, Side.SELL])
 _prices = st.integers(98, 102)
 
 
+@pytest.mark.parametrize("width", [4096, 2], ids=["window", "far-orders"])
 @settings(max_examples=200, deadline=None)
-@given(st.data())
-def test_book_matches_the_model(data: st.DataObject) -> None:
-    book = OrderBook("X")
+@given(data=st.data())
+def test_book_matches_the_model(width: int, data: st.DataObject) -> None:
+    # A two-tick window sends most prices outside it: matching must move the window over far orders.
+    book = OrderBook("X", center_ticks=100, width=width)
     model = _Model()
     next_id = 0
     for _ in range(data.draw(st.integers(1, 80), label="steps")):

@@ -1,0 +1,48 @@
+"""The compiled background flow for a whole universe, as the market drives it: one `SymbolFlow` per symbol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from simulator.instruments import SymbolSpec
+from simulator.kernel.flow_config import FlowConfig
+from simulator.kernel.symbol_flow import SymbolFlow
+from simulator.order_book import FillBatch, OrderBook
+from simulator.regime import RegimeSchedule
+
+
+class KernelFlow:
+    """Background flow for every symbol from `start` on; schedule times count from `session_start`.
+
+    Each symbol draws from its own child of `seed`, so adding a symbol does not disturb the others.
+    """
+
+    def __init__(
+        self,
+        universe: Mapping[str, SymbolSpec],
+        seed: int,
+        start: float,
+        session_start: float,
+        config: FlowConfig | None = None,
+        schedules: Mapping[str, RegimeSchedule] | None = None,
+    ) -> None:
+        schedules = schedules or {}
+        unknown = sorted(set(schedules) - set(universe))
+        if unknown:
+            raise ValueError(f"schedules given for symbols that are not listed: {unknown}")
+        symbols = sorted(universe)
+        seeds = np.random.SeedSequence(seed).spawn(len(symbols))
+        self.flows = {
+            symbol: SymbolFlow(universe[symbol], child, start, session_start, config, schedules.get(symbol))
+            for symbol, child in zip(symbols, seeds, strict=True)
+        }
+
+    def next_time(self) -> float:
+        """Where the flow's clock stands (it runs on demand, so this is when it can next act)."""
+        return min((flow.time for flow in self.flows.values()), default=np.inf)
+
+    def run(self, symbol: str, book: OrderBook, until: float) -> list[FillBatch]:
+        """Run one symbol's flow up to `until`; return its trades, oldest first."""
+        return self.flows[symbol].run(book, until)

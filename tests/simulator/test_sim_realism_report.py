@@ -1,0 +1,203 @@
+"""The realism report's pass/fail logic, table, plots and exit code, with a fake kernel runner."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simulator.realism.report as report_module
+from simulator.instruments import CRYPTOALPHA, SymbolSpec
+from simulator.realism import reference as ref
+from simulator.realism.band import Band
+from simulator.realism.bands import IMPACT_DELTA, SPREAD_MEAN, target_bands
+from simulator.realism.impact_study import ImpactSettings
+from simulator.realism.metric_row import MetricRow
+from simulator.realism.reference import reference_stats
+from simulator.realism.report import (
+    RealismReport,
+    SessionSetup,
+    format_report,
+    main_realism,
+    run_realism,
+)
+from simulator.regime import RegimeSchedule
+from simulator.session_runner import Metaorder
+from simulator.tape import OrderEvents, OrderKind, Quotes, Snapshots, Tape, Trades
+
+START = 1_704_153_600.0  # 2024-01-02 00:00 UTC
+SMALL_IMPACT = ImpactSettings(seeds=2, participations=(0.001, 0.01, 0.1))
+
+
+def _fake_day(seed: int, duration_s: float, plan: Metaorder | None, spec: SymbolSpec = CRYPTOALPHA,
+              spread_mult: float = 1.0, impact_delta: float = 0.5) -> Tape:
+    """A stylised 24h session: fat-tailed clustered mid returns, the symbol's spread and depth, ADV-paced volume.
+
+    With a metaorder, the same seed's mid is moved by 60 bps × (Q/V)^impact_delta, decaying to 65% of its peak.
+    """
+    rng = np.random.default_rng(seed)
+    minutes = int(duration_s // 60) + 1
+    # Volatility drawn afresh every 20 minutes: |r| clusters over lags 1-10 and washes out at 15-minute sums,
+    # while Student-t(6) innovations give the 1-minute fat tails.
+    vol = np.exp(rng.normal(0.0, 0.4, minutes // 20 + 1)).repeat(20)[:minutes]
+    r = 2e-4 * vol * rng.standard_t(6, minutes)
+    minute_mid = spec.ref_price * np.exp(np.cumsum(r))
+    time = START + np.arange(0.0, duration_s, 5.0)
+    since_open = time - START
+    mid = minute_mid[(since_open // 60).astype(np.int64)]
+    if plan is not None:
+        peak = 60.0 * (plan.qty / spec.adv) ** impact_delta
+        since = since_open - plan.start_offset_s
+        shape = np.where(since <= plan.duration_s, since / plan.duration_s,
+                         0.65 + 0.35 * np.exp(-(since - plan.duration_s) / 300.0))
+        mid0 = mid[int(plan.start_offset_s // 5)]
+        mid = mid + plan.side * np.where(since < 0, 0.0, peak * shape) * 1e-4 * mid0
+    half = mid * spec.base_spread_bps * spread_mult / 2e4
+    n = len(time)
+    quotes = Quotes(time, mid - half, mid + half, np.full(n, 500, np.int64), np.full(n, 500, np.int64))
+    snap_t = START + np.arange(0.0, duration_s, 60.0)
+    per_level = int(0.7 * spec.book_depth / 10)
+    snaps = Snapshots(np.repeat(snap_t, 20), np.tile(np.repeat(np.array([1, -1], np.int8), 10), len(snap_t)),
+                      np.tile(np.arange(10, dtype=np.int64), 2 * len(snap_t)), np.repeat(np.interp(snap_t, time, mid), 20),
+                      np.full(20 * len(snap_t), per_level, np.int64))
+    n_trades = int(spec.adv * duration_s / spec.session_seconds / 250)
+    trade_t = np.sort(rng.uniform(START, START + duration_s, n_trades))
+    trades = Trades(trade_t, np.interp(trade_t, time, mid), np.full(n_trades, 250, np.int64),
+                    rng.choice(np.array([1, -1], np.int8), n_trades), np.zeros(n_trades, np.bool_))
+    n_orders = 20_000
+    orders = OrderEvents(np.sort(rng.uniform(START, START + duration_s, n_orders)),
+                         rng.choice(np.array([OrderKind.LIMIT, OrderKind.MARKET, OrderKind.CANCEL], np.int8), n_orders),
+                         rng.choice(np.array([1, -1], np.int8), n_orders), np.full(n_orders, spec.ref_price),
+                         np.maximum(1, rng.lognormal(math.log(spec.typical_order_size) - 0.32, 0.8, n_orders)).astype(np.int64))
+    return Tape(spec.symbol, START, START + duration_s, 5.0, 60.0, trades, quotes, snaps, orders)
+
+
+@pytest.fixture
+def fake_kernel(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    """Swap the scenario compiler and kernel runner for the fake day; the returned knobs shape the tapes."""
+    knobs = {"spread_mult": 1.0, "impact_delta": 0.5}
+    setup = SessionSetup("fake", CRYPTOALPHA, RegimeSchedule.calm(), START, 86_400.0, seed=7)
+
+    def load(scenario: str) -> SessionSetup:
+        return setup
+
+    def simulate(s: SessionSetup, seed: int, plan: Metaorder | None, duration_s: float) -> Tape:
+        return _fake_day(seed, duration_s, plan, s.spec, knobs["spread_mult"], knobs["impact_delta"])
+
+    monkeypatch.setattr(report_module, "load_setup", load)
+    monkeypatch.setattr(report_module, "simulate", simulate)
+    return knobs
+
+
+def test_an_in_band_market_passes_with_every_plot_and_a_summary(
+    fake_kernel: dict[str, float], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = run_realism("fake", 2, 7, tmp_path, impact_settings=SMALL_IMPACT)
+    assert report.failures == (), format_report(report)
+    assert report.passed
+    assert report.seeds == (7, 8) and report.impact_seeds == (7, 8)
+    assert "seeds [7, 8]" in capsys.readouterr().out
+    banded = {row.name for row in report.rows if row.band is not None}
+    assert banded == set(target_bands(CRYPTOALPHA))  # every band was measured
+    delta = next(row for row in report.rows if row.name == IMPACT_DELTA)
+    assert delta.value == pytest.approx(0.5, abs=0.01)
+    assert {p.name for p in report.plots} == {
+        "mid_path.png", "returns.png", "acf.png", "kurtosis.png", "spread_depth.png", "volume_profile.png",
+        "impact.png", "impact_delta.png", "impact_decay.png"}  # fmt: skip
+    assert all(p.stat().st_size > 1000 for p in report.plots)
+    assert report.summary_path.read_text() == format_report(report)
+    assert "**PASS**" in format_report(report)
+
+
+def test_a_spread_five_times_too_wide_fails_that_metric_only(fake_kernel: dict[str, float], tmp_path: Path) -> None:
+    fake_kernel["spread_mult"] = 5.0
+    report = run_realism("fake", 2, 7, tmp_path, impact=False)
+    assert not report.passed
+    assert [row.name for row in report.failures] == [SPREAD_MEAN]
+    assert report.impact_seeds == () and all(row.name != IMPACT_DELTA for row in report.rows)
+    assert f"| {SPREAD_MEAN} | 25 | [2.5, 10] bps | **NO** |" in format_report(report)
+
+
+def test_linear_impact_fails_the_square_root_band(fake_kernel: dict[str, float], tmp_path: Path) -> None:
+    fake_kernel["impact_delta"] = 1.0
+    report = run_realism("fake", 2, 7, tmp_path, impact_settings=SMALL_IMPACT)
+    assert [row.name for row in report.failures] == [IMPACT_DELTA]
+
+
+def test_the_cli_exit_code_says_whether_every_metric_is_in_band(
+    fake_kernel: dict[str, float], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main_realism(["--scenario", "fake", "--days", "2", "--no-impact"]) == 0
+    out = capsys.readouterr().out
+    assert "seeds [7, 8]" in out  # the scenario's own seed when --seed is not given
+    assert "| metric | value | band | pass |" in out and "**PASS**" in out
+    assert (tmp_path / "var/realism/fake/summary.md").exists()
+    fake_kernel["spread_mult"] = 5.0
+    assert main_realism(["--scenario", "fake", "--days", "2", "--seed", "40", "--no-impact",
+                         "--out", str(tmp_path / "wide")]) == 1  # fmt: skip
+    out = capsys.readouterr().out
+    assert "seeds [40, 41]" in out and "**FAIL**" in out
+    assert (tmp_path / "wide/summary.md").exists()
+
+
+def test_the_cli_refuses_a_bad_request_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main_realism(["--days", "0"]) == 2
+    assert "--days must be >= 1" in capsys.readouterr().err
+    assert main_realism(["--impact-points", "1"]) == 2
+    assert main_realism(["--scenario", "no_such_scenario"]) == 2  # the scenario loader's own message
+    assert "no_such_scenario: no such built-in scenario" in capsys.readouterr().err
+
+
+def test_scenarios_come_from_the_scenario_compiler() -> None:
+    setup = report_module.load_setup("equity_session")
+    assert (setup.name, setup.spec.symbol, setup.duration_s) == ("equity_session", "ACME", 23_400.0)
+    assert len(setup.schedule.times) > 1  # the intraday activity profile is in the schedule
+
+
+def test_a_real_sample_is_set_side_by_side_with_ours(fake_kernel: dict[str, float], tmp_path: Path) -> None:
+    reference = {"spread_mean_bps": 1.3, "cancel_ratio": 0.95, "queue_depletion_s": 12.0}
+    report = run_realism("fake", 1, 7, tmp_path, impact=False, reference=reference)
+    text = format_report(report)
+    assert "| statistic | ours | real |" in text
+    assert "| spread_mean_bps | 5 | 1.3 |" in text  # the fake quotes exactly the base spread
+    assert "| queue_depletion_s | — | 12 |" in text  # a statistic we do not measure is shown, not dropped
+    cancel = next(line for line in text.splitlines() if line.startswith("| cancel_ratio"))
+    # Limit and cancel are equally likely; about 140 limits fall in the 30-minute window, hence the tolerance.
+    assert float(cancel.split("|")[2]) == pytest.approx(1.0, abs=0.3)
+
+
+def test_format_marks_unbanded_rows_and_counts_failures(tmp_path: Path) -> None:
+    rows = (MetricRow("in", 0.5, "", Band("in", 0.4, 0.7)), MetricRow("out", 2.0, "", Band("out", 0.4, 0.7)),
+            MetricRow("info", 3.0, "bps"), MetricRow("unmeasured", math.nan, "", Band("unmeasured", 0.0, 1.0)))
+    report = RealismReport("s", "SYM", (1,), (), rows, (), tmp_path / "summary.md")
+    text = format_report(report)
+    assert "| info | 3 bps | — | — |" in text
+    assert "| in | 0.5 | [0.4, 0.7] | yes |" in text
+    assert "| unmeasured | nan | [0, 1] | **NO** |" in text
+    assert "**FAIL**: 2 of 3 banded metrics out of band" in text
+    assert [r.name for r in report.failures] == ["out", "unmeasured"]
+
+
+def test_reference_statistics_read_the_middle_half_hour_of_each_day() -> None:
+    f, i, i8 = np.float64, np.int64, np.int8
+    t = np.array([100.0, 1000.0, 1500.0, 2000.0, 2600.0, 3500.0], f)  # the window of a 1-hour day is [900, 2700)
+    kind = np.array([OrderKind.LIMIT, OrderKind.LIMIT, OrderKind.MARKET, OrderKind.CANCEL, OrderKind.LIMIT,
+                     OrderKind.LIMIT], i8)  # fmt: skip
+    qty = np.array([9999, 100, 300, 100, 200, 9999], i)
+    tape = Tape(
+        "X", 0.0, 3600.0, 1.0, 60.0,
+        Trades(np.empty(0, f), np.empty(0, f), np.empty(0, i), np.empty(0, i8), np.empty(0, np.bool_)),
+        Quotes(np.array([0.0, 1000.0], f), np.array([90.0, 99.95], f), np.array([110.0, 100.05], f),
+               np.ones(2, i), np.ones(2, i)),
+        Snapshots(np.full(3, 1000.0), np.array([1, -1, -1], i8), np.array([0, 0, 1], i), np.ones(3), np.array([30, 10, 60], i)),
+        OrderEvents(t, kind, np.ones(6, i8), np.ones(6), qty),
+    )  # fmt: skip
+    stats = reference_stats([tape])
+    assert stats[ref.SPREAD_MEAN] == pytest.approx(10.0)  # the 2000-bps quote at t=0 is outside the window
+    assert stats[ref.SIZE_MEAN] == pytest.approx(200.0) and stats[ref.SIZE_MEDIAN] == pytest.approx(200.0)
+    assert stats[ref.INTERARRIVAL_MEAN] == pytest.approx(800.0)  # arrivals at 1000, 1500, 2600
+    assert stats[ref.CANCEL_RATIO] == pytest.approx(0.5)
+    assert (stats[ref.depth_share_key(0)], stats[ref.depth_share_key(1)]) == pytest.approx((0.4, 0.6))
