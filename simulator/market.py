@@ -214,6 +214,7 @@ class Market:
             return [OrderUpdate(UpdateKind.REJECTED, order.state(), self._now, reject_reason=reason, text=text)]
         self._open.setdefault(owner, set()).add(order_id)
         events = self._books[symbol].submit(order_id, owner, side, qty, order_type, price_ticks, tif, self._now)
+        self._tell_flow(symbol, events)
         updates: list[OrderUpdate] = []
         self._apply(symbol, events, updates)
         return updates
@@ -236,6 +237,7 @@ class Market:
                 raise OrderRefused(problem[0], problem[1], order.state())
         assert price_ticks is not None  # only limit orders work
         events = self._books[order.symbol].replace(order_id, qty, price_ticks, self._now)
+        self._tell_flow(order.symbol, events)
         first = events[0]
         if isinstance(first, Rejected):
             raise OrderRefused(first.reason, first.text, order.state())
@@ -273,6 +275,15 @@ class Market:
             book.cancel(order_id)
 
     # -- internals ---------------------------------------------------------------------------------
+
+    def _tell_flow(self, symbol: str, events: list[BookEvent]) -> None:
+        """The background flow reacts to liquidity a client order took, as it does to its own takers."""
+        if not isinstance(self._flow, KernelFlow):
+            return
+        taken = sum(e.qty if e.aggressor is Side.BUY else -e.qty for e in events
+                    if isinstance(e, Fill) and e.taker_owner != FLOW_OWNER)
+        if taken:
+            self._flow.client_traded(symbol, self._now, taken)
 
     def _run_flow(self, until: float) -> None:
         flow = self._flow

@@ -140,6 +140,13 @@ def _remember(p: F64, x: F64, t: float, signed_qty: float) -> None:
 
 
 @kernel
+def remember_trade(p: F64, x: F64, t: float, signed_qty: float) -> None:
+    """A client's order took `signed_qty` (+ bought, - sold) from the book at `t`: makers remember it like
+    any market order, and their fair value leans on it at the next flow step."""
+    _remember(p, x, max(t, x[X_T_MEMORY]), signed_qty)
+
+
+@kernel
 def _reference(p: F64, x: F64, sched: F64) -> float:
     seg = int(x[X_SEG])
     ref = math.exp(x[X_LOGF] + flow_lean(p, x, sched[S_VOL, seg])) / p[P_TICK]

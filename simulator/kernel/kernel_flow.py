@@ -46,3 +46,7 @@ class KernelFlow:
     def run(self, symbol: str, book: OrderBook, until: float) -> list[FillBatch]:
         """Run one symbol's flow up to `until`; return its trades, oldest first."""
         return self.flows[symbol].run(book, until)
+
+    def client_traded(self, symbol: str, t: float, signed_qty: int) -> None:
+        """Tell `symbol`'s market makers that a client order took `signed_qty` (+ bought, - sold)."""
+        self.flows[symbol].client_traded(t, signed_qty)

@@ -46,6 +46,7 @@ from simulator.kernel.flow_loop import (
     X_T_MEMORY,
     X_T_QUOTE,
     X_T_SNAP,
+    remember_trade,
     run_flow,
 )
 from simulator.kernel.layout import BID
@@ -176,6 +177,10 @@ class SymbolFlow:
             elif status == NEED_WINDOW:
                 book.recenter(int(self.state[X_CENTER]))
                 self.state[X_CENTER] = 0.0
+
+    def client_traded(self, t: float, signed_qty: int) -> None:
+        """A client order took liquidity: the makers react to it exactly as to the flow's own takers."""
+        remember_trade(self.params, self.state, t, float(signed_qty))
 
     def events(self) -> tuple[int, int, int]:
         """Background limit orders, market orders and cancels processed so far."""
