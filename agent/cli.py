@@ -139,12 +139,6 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_realism(args: argparse.Namespace) -> int:
-    from simulator.realism.report import main_realism
-
-    return main_realism(args.rest)
-
-
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from agent.backtest import BacktestOrder, run_backtest, scenario_market, scenario_order, with_market_instruments
     from agent.config import ConfigError, load_config
@@ -200,10 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--scenario", help="run a scenario's market (built-in name or YAML path), timeline from now")
     sim.set_defaults(func=_cmd_sim)
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="{realism,scenarios,tape}")
-    realism = sim_sub.add_parser("realism", add_help=False,
-                                 help="run a scenario for N seeded days and check it against the stylized facts")
-    realism.add_argument("rest", nargs=argparse.REMAINDER)
-    realism.set_defaults(func=_cmd_realism)
+    # `footprint sim realism ...` is handed whole to the realism report's own parser (see main).
+    sim_sub.add_parser("realism", help="run a scenario for N seeded days and check it against the stylized facts")
     scen = sim_sub.add_parser("scenarios", help="list the built-in scenarios")
     scen.set_defaults(func=_cmd_scenarios)
     tape = sim_sub.add_parser("tape", help="simulate one session of a scenario and write its tape as Parquet")
@@ -259,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["sim", "realism"]:
+        from simulator.realism.report import main_realism
+
+        _setup_logging("WARNING")
+        return main_realism(argv[2:])
     args = build_parser().parse_args(argv)
     _setup_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
     try:

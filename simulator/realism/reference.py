@@ -1,74 +1,45 @@
-"""Our counterparts of the real-sample statistics (Bitstamp replay, 30 minutes) that the report sets side by side.
+"""Our side of the real-sample comparison: the replay's statistics over the middle half hour of each day.
 
-Keys are shared with `simulator/replay/`: a reference mapping uses the same names, so each line pairs like with like.
-Depth is compared as a profile (share of the top-10 quantity per level) because BTC and simulated units differ.
+The Bitstamp capture (simulator/replay) covers 30 minutes, so ours are measured on a 30-minute window of
+each simulated day, away from open and close, with the very same functions (`simulator.replay.stats`), then
+averaged over days; keys are therefore the same on both sides.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 
-from simulator.realism.depth import depth_profile
-from simulator.realism.order_flow import cancel_ratio, interarrival_times, order_sizes
-from simulator.realism.spread import spread_bps
-from simulator.realism.summary import summarize
-from simulator.tape import F64, B, Tape
+from simulator.replay.stats import sample_stats
+from simulator.tape import F64, B, OrderEvents, Quotes, Snapshots, Tape
 
-INTERARRIVAL_MEAN = "order_interarrival_mean_s"
-INTERARRIVAL_MEDIAN = "order_interarrival_median_s"
-SIZE_MEAN = "order_size_mean"
-SIZE_MEDIAN = "order_size_median"
-SPREAD_MEAN = "spread_mean_bps"
-SPREAD_MEDIAN = "spread_median_bps"
-CANCEL_RATIO = "cancel_ratio"
-DEPTH_LEVELS = 10
+T = TypeVar("T", OrderEvents, Quotes, Snapshots)
 
 
-def depth_share_key(level: int) -> str:
-    """Key of the share of top-10 depth resting at `level` (0 = best)."""
-    return f"depth_share_level_{level}"
-
-
-def _window(time: F64, low: float, high: float) -> B:
-    return (time >= low) & (time < high)
+def _window(columns: T, low: float, high: float) -> T:
+    keep: B = (columns.time >= low) & (columns.time < high)
+    return dataclasses.replace(columns, **{f.name: getattr(columns, f.name)[keep]
+                                           for f in dataclasses.fields(columns)})
 
 
 def reference_stats(tapes: Sequence[Tape], window_s: float = 1800.0) -> dict[str, float]:
-    """Our statistics over a `window_s` window at the middle of each day (away from open and close), pooled."""
-    if not tapes:
-        raise ValueError("need one day at least")
-    spreads, sizes, gaps, kinds = [], [], [], []
-    sides, levels, qtys = [], [], []
+    """The replay statistics on the middle `window_s` of each day (tapes need their order events), averaged."""
+    per_day: list[dict[str, float]] = []
     for tape in tapes:
+        if tape.orders is None:
+            raise ValueError(f"tape of {tape.symbol} has no order events; record them to compare flow statistics")
         low = (tape.start + tape.end - window_s) / 2.0
         high = low + window_s
-        q = _window(tape.quotes.time, low, high)
-        spreads.append(spread_bps(tape.quotes.bid[q], tape.quotes.ask[q]))
-        s = _window(tape.snapshots.time, low, high)
-        sides.append(tape.snapshots.side[s])
-        levels.append(tape.snapshots.level[s])
-        qtys.append(tape.snapshots.qty[s])
-        if tape.orders is not None:
-            o = _window(tape.orders.time, low, high)
-            kinds.append(tape.orders.kind[o])
-            sizes.append(order_sizes(tape.orders.kind[o], tape.orders.qty[o]))
-            gaps.append(interarrival_times(tape.orders.time[o], tape.orders.kind[o]))
-    spread = summarize(np.concatenate(spreads))
-    stats = {SPREAD_MEAN: spread.mean, SPREAD_MEDIAN: spread.median}
-    profile = depth_profile(np.concatenate(sides), np.concatenate(levels), np.concatenate(qtys), DEPTH_LEVELS)
-    stats |= {depth_share_key(i): float(share) for i, share in enumerate(profile)}
-    if kinds:
-        size, gap = summarize(np.concatenate(sizes)), summarize(np.concatenate(gaps))
-        stats |= {
-            INTERARRIVAL_MEAN: gap.mean,
-            INTERARRIVAL_MEDIAN: gap.median,
-            SIZE_MEAN: size.mean,
-            SIZE_MEDIAN: size.median,
-            CANCEL_RATIO: cancel_ratio(np.concatenate(kinds)),
-        }
-    return stats
+        per_day.append(sample_stats(_window(tape.orders, low, high), _window(tape.quotes, low, high),
+                                    _window(tape.snapshots, low, high)))
+    if not per_day:
+        raise ValueError("need one day at least")
+    keys = per_day[0].keys()
+    values: dict[str, F64] = {k: np.array([d[k] for d in per_day], dtype=np.float64) for k in keys}
+    return {k: float(np.nanmean(v)) for k, v in values.items()}
 
 
 def side_by_side(ours: Mapping[str, float], reference: Mapping[str, float]) -> str:

@@ -161,9 +161,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="first day's seed (default: the scenario's seed)")
     parser.add_argument("--out", type=Path, help="plots and summary.md (default var/realism/<scenario>)")
     parser.add_argument("--no-impact", action="store_true", help="skip the paired metaorder runs")
+    parser.add_argument("--no-reference", action="store_true", help="skip the real Bitstamp sample comparison")
     parser.add_argument("--impact-seeds", type=int, default=ImpactSettings.seeds, help="seeds of paired runs")
     parser.add_argument("--impact-points", type=int, default=6, help="Q/V sizes, log-spaced 0.1%%-10%% of ADV")
     return parser
+
+
+def _real_sample(setup: SessionSetup) -> Mapping[str, float] | None:
+    """The Bitstamp sample's statistics for a 24-hour (crypto) scenario, when the replay extra is installed."""
+    if setup.spec.session != "24h":
+        return None
+    from simulator.replay import ReplayDataMissing
+    from simulator.replay.stats import real_sample_stats
+
+    try:
+        return real_sample_stats()
+    except ReplayDataMissing as exc:
+        print(f"realism {setup.name}: no real-data comparison: {exc}", flush=True)
+        return None
 
 
 def main_realism(argv: Sequence[str] | None = None) -> int:
@@ -181,7 +196,9 @@ def main_realism(argv: Sequence[str] | None = None) -> int:
         seed = setup.seed if args.seed is None else args.seed
         out = args.out or Path("var/realism") / Path(args.scenario).stem
         settings = ImpactSettings(seeds=args.impact_seeds, participations=tuple(log_spaced(n=args.impact_points)))
-        report = run_realism(args.scenario, args.days, seed, out, not args.no_impact, impact_settings=settings)
+        reference = _real_sample(setup) if not args.no_reference else None
+        report = run_realism(args.scenario, args.days, seed, out, not args.no_impact, impact_settings=settings,
+                             reference=reference)
     except ValueError as error:
         print(f"footprint sim realism: {error}", file=sys.stderr)
         return 2

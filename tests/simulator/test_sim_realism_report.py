@@ -10,7 +10,6 @@ import pytest
 
 import simulator.realism.report as report_module
 from simulator.instruments import CRYPTOALPHA, SymbolSpec
-from simulator.realism import reference as ref
 from simulator.realism.band import Band
 from simulator.realism.bands import IMPACT_DELTA, SPREAD_MEAN, target_bands
 from simulator.realism.impact_study import ImpactSettings
@@ -24,6 +23,7 @@ from simulator.realism.report import (
     run_realism,
 )
 from simulator.regime import RegimeSchedule
+from simulator.replay.stats import sample_stats
 from simulator.session_runner import Metaorder
 from simulator.tape import OrderEvents, OrderKind, Quotes, Snapshots, Tape, Trades
 
@@ -196,8 +196,10 @@ def test_reference_statistics_read_the_middle_half_hour_of_each_day() -> None:
         OrderEvents(t, kind, np.ones(6, i8), np.ones(6), qty),
     )  # fmt: skip
     stats = reference_stats([tape])
-    assert stats[ref.SPREAD_MEAN] == pytest.approx(10.0)  # the 2000-bps quote at t=0 is outside the window
-    assert stats[ref.SIZE_MEAN] == pytest.approx(200.0) and stats[ref.SIZE_MEDIAN] == pytest.approx(200.0)
-    assert stats[ref.INTERARRIVAL_MEAN] == pytest.approx(800.0)  # arrivals at 1000, 1500, 2600
-    assert stats[ref.CANCEL_RATIO] == pytest.approx(0.5)
-    assert (stats[ref.depth_share_key(0)], stats[ref.depth_share_key(1)]) == pytest.approx((0.4, 0.6))
+    window = (t >= 900) & (t < 2700)
+    expected = sample_stats(OrderEvents(t[window], kind[window], np.ones(4, i8), np.ones(4), qty[window]),
+                            Quotes(np.array([1000.0]), np.array([99.95]), np.array([100.05]), np.ones(1, i), np.ones(1, i)),
+                            tape.snapshots)  # fmt: skip
+    assert stats == pytest.approx(expected, nan_ok=True)
+    assert stats["spread_mean_bps"] == pytest.approx(10.0)  # the 2000-bps quote at t=0 is outside the window
+    assert stats["cancel_ratio"] == pytest.approx(0.5)  # one cancel against the two limit orders in the window

@@ -1,0 +1,51 @@
+"""The simulated-time commands: backtest, sim scenarios, sim tape, sim realism (argument errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.cli import main
+from simulator.tape_export import read_tape
+
+
+def test_backtest_of_the_news_scenario_fills_its_order(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--log-level", "WARNING", "backtest", "--scenario", "volatility_surge_before_news"]) == 0
+    out = capsys.readouterr().out
+    assert "sell 500,000 CRYPTOALPHA with TWAP over 180 min" in out
+    assert "filled: 500,000 of 500,000" in out and "implementation shortfall" in out
+
+
+def test_backtest_with_an_unavailable_strategy_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest", "--scenario", "equity_session"]) == 2  # its order asks for VWAP
+    assert "unknown strategy VWAP" in capsys.readouterr().err
+
+
+def test_backtest_of_a_bad_scenario_file_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ndescription: x\nseed: 1\nduration: 1h\nsymbol: CRYPTOALPHA\n"
+                   "timeline:\n  - at: 10m\n    spread_mult: -2\n")
+    assert main(["backtest", "--scenario", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "timeline[0].spread_mult" in err
+
+
+def test_scenarios_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "scenarios"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert len(names) >= 8 and "volatility_surge_before_news" in names and "equity_session" in names
+
+
+def test_tape_is_written_as_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "tape", "--scenario", "flash_crash", "--seed", "3", "--out", str(tmp_path)]) == 0
+    tape = read_tape(tmp_path)
+    assert tape.symbol == "CRYPTOALPHA" and len(tape.trades.time) > 100
+    assert tape.orders is not None and len(tape.orders.time) > len(tape.trades.time)
+    assert {p.name for p in tmp_path.iterdir()} >= {"trades.parquet", "quotes.parquet", "snapshots.parquet",
+                                                    "orders.parquet", "fills.parquet"}
+
+
+def test_realism_with_a_bad_scenario_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "realism", "--scenario", "nope", "--days", "1"]) == 2
+    assert "no such built-in scenario" in capsys.readouterr().err
