@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
+from agent.backtest import ReportLog
 from agent.config import load_config
 from agent.engine import Engine, EngineSettings, IdSource
 from agent.oms_requests import (
@@ -23,8 +24,6 @@ from agent.oms_requests import (
 )
 from agent.parent_validation import ValidationContext
 from agent.ports import (
-    MassCancelReport,
-    ParentCancelReject,
     ParentExecReport,
     VenueCancel,
     VenueNewOrder,
@@ -47,21 +46,7 @@ class ManualClock:
         return self.t
 
 
-@dataclass
-class RecordingOms:
-    reports: list[ParentExecReport] = field(default_factory=list)
-    cancel_rejects: list[ParentCancelReject] = field(default_factory=list)
-    mass_reports: list[MassCancelReport] = field(default_factory=list)
-
-    def send_exec_report(self, report: ParentExecReport) -> None:
-        self.reports.append(report)
-
-    def send_cancel_reject(self, reject: ParentCancelReject) -> None:
-        self.cancel_rejects.append(reject)
-
-    def send_mass_cancel_report(self, report: MassCancelReport) -> None:
-        self.mass_reports.append(report)
-
+class RecordingOms(ReportLog):
     def for_order(self, *cl_ord_ids: str) -> list[ParentExecReport]:
         return [r for r in self.reports if r.cl_ord_id in cl_ord_ids]
 
