@@ -30,6 +30,8 @@ class FlowConfig:
     the signed market-order volume they have seen: `impact_y` σ_daily √(|S|/ADV), S a mix of a fast
     (`memory_fast_s`, weight `memory_fast_weight`) and a slow (`memory_slow_s`) exponential memory. Value
     traders among the takers lean against that: P(buy) = 1/2 - `value_bias` tanh(lean / lean at 1% of ADV).
+    Noise takers are intermediaries: their own net position I mean-reverts, P(buy) also falls by
+    tanh(I / I₀)/2 with I₀ their mean volume over `taker_reversion_s` (0 switches it off).
     """
 
     order_lifetime: float = 10.0
@@ -45,12 +47,15 @@ class FlowConfig:
     jump_rate_per_hour: float = 4.0
     jump_var_share: float = 0.2
     impact_y: float = 0.8
-    impact_floor_adv: float = 2e-4
+    # 3e-5 (was 2e-4): under one typical market order; a larger floor made small metaorders' impact linear.
+    impact_floor_adv: float = 3e-5
     memory_fast_s: float = 900.0
     memory_slow_s: float = 28_800.0
-    # 0.7 (was 0.6): more of the lean decays within the hour after a metaorder, permanent/peak ~0.7 not ~0.8.
-    memory_fast_weight: float = 0.7
+    # 0.8 (was 0.6, then 0.7): the share of the lean that decays within the hour after a metaorder (FLOW_MODEL.md).
+    memory_fast_weight: float = 0.8
     value_bias: float = 0.0
+    # Noise takers are intermediaries whose net position mean-reverts over this many seconds (0: i.i.d. sides).
+    taker_reversion_s: float = 120.0
     grid_s: float = 1.0
 
     def __post_init__(self) -> None:
@@ -59,7 +64,8 @@ class FlowConfig:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         non_negative = (
-            "value_bias", "refill_boost", "size_sigma", "vol_eta", "jump_rate_per_hour", "impact_y", "impact_floor_adv",
+            "value_bias", "taker_reversion_s", "refill_boost", "size_sigma", "vol_eta", "jump_rate_per_hour",
+            "impact_y", "impact_floor_adv",
         )  # fmt: skip
         for name in non_negative:
             if not getattr(self, name) >= 0:
@@ -85,8 +91,9 @@ class FlowConfig:
     P_VOL_ETA, P_VOL_TAU, P_IMPACT_Y, P_ADV, P_IMPACT_FLOOR, P_TAU_FAST, P_TAU_SLOW, P_FAST_WEIGHT, P_DAILY_VOL,
     P_GRID, P_SESSION0, P_QUOTE_DT, P_SNAP_DT, P_SNAP_LEVELS, P_RECORD_ORDERS,
     P_CHILD_N, P_CHILD_DT, P_CHILD_START, P_CHILD_LOTS, P_CHILD_SIDE, P_VALUE_BIAS,
-) = range(37)  # fmt: skip
-P_LEN = 37
+    P_INVENTORY_SCALE,
+) = range(38)  # fmt: skip
+P_LEN = 38
 
 
 def pack_params(spec: SymbolSpec, config: FlowConfig, session_start: float) -> F64:
@@ -126,6 +133,9 @@ def pack_params(spec: SymbolSpec, config: FlowConfig, session_start: float) -> F
     p[P_FAST_WEIGHT] = config.memory_fast_weight
     p[P_DAILY_VOL] = spec.daily_vol
     p[P_VALUE_BIAS] = config.value_bias
+    # Takers' net position at which they only trade back, per unit of market-order rate: their mean order size
+    # times `taker_reversion_s`, so a position relaxes over about that time whatever the activity (0: off).
+    p[P_INVENTORY_SCALE] = market_mean * config.taker_reversion_s
     p[P_GRID] = config.grid_s
     p[P_SESSION0] = session_start
     p[P_QUOTE_DT] = p[P_SNAP_DT] = math.inf

@@ -30,6 +30,7 @@ from simulator.kernel.flow_config import (
     P_HALF_SPREAD,
     P_IMPACT_FLOOR,
     P_IMPACT_Y,
+    P_INVENTORY_SCALE,
     P_JUMP_RATE,
     P_JUMP_SIGMA,
     P_LIMIT_MU,
@@ -86,8 +87,9 @@ S_TIMES, S_VOL, S_SPREAD, S_DEPTH_BID, S_DEPTH_ASK, S_ACTIVITY, S_DRIFT = range(
 (
     X_T, X_LOGF, X_H, X_S_FAST, X_S_SLOW, X_T_MEMORY, X_T_MARKET, X_T_BOOK, X_T_GRID, X_T_QUOTE, X_T_SNAP,
     X_T_CHILD, X_CHILD_K, X_JUMP_I, X_BID_THRESHOLD, X_ASK_THRESHOLD, X_NEXT_OID, X_SEG, X_REF, X_CENTER,
-) = range(20)  # fmt: skip
-X_LEN = 20
+    X_INVENTORY,
+) = range(21)  # fmt: skip
+X_LEN = 21
 
 # What `run_flow` stopped for.
 DONE, FULL, NEED_POOL, NEED_WINDOW = range(4)
@@ -120,11 +122,15 @@ def flow_lean(p: F64, x: F64, vol_mult: float) -> float:
 @kernel
 def _buy_probability(p: F64, x: F64, sched: F64) -> float:
     # Value traders lean against the makers' flow lean: they sell into a price pushed above the fundamental.
+    # Intermediaries among them trade their own net position back towards flat (their sides alone, never ours).
+    prob = 0.5
+    if p[P_INVENTORY_SCALE] > 0:
+        prob -= 0.5 * math.tanh(x[X_INVENTORY] / (p[P_INVENTORY_SCALE] * _market_rate(p, x, sched)))
     lean = math.log(x[X_REF] * p[P_TICK]) - x[X_LOGF]
     scale = p[P_IMPACT_Y] * p[P_DAILY_VOL] * sched[S_VOL, int(x[X_SEG])] * 0.1
-    if scale <= 0:
-        return 0.5
-    return float(0.5 - p[P_VALUE_BIAS] * math.tanh(lean / scale))
+    if scale > 0:
+        prob -= p[P_VALUE_BIAS] * math.tanh(lean / scale)
+    return float(min(max(prob, 0.0), 1.0))
 
 
 @kernel
@@ -401,7 +407,8 @@ def _room(book: BookState, p: F64, rec: Recorder) -> int:
         return FULL
     if rec.counts[C_SNAPS] + 2 * p[P_SNAP_LEVELS] > len(rec.s_time) and p[P_SNAP_DT] < math.inf:
         return FULL
-    if p[P_RECORD_ORDERS] > 0 and rec.counts[C_ORDERS] + meta[NFLOW] + 2 > len(rec.o_time):
+    # A re-quote records a cancel and a new limit for every flow order it moves.
+    if p[P_RECORD_ORDERS] > 0 and rec.counts[C_ORDERS] + 2 * meta[NFLOW] + 2 > len(rec.o_time):
         return FULL
     return DONE
 
@@ -434,6 +441,7 @@ def run_flow(book: BookState, p: F64, x: F64, sched: F64, jumps_t: F64, jumps_bp
         elif t == t_market:
             side = BID if rng_takers.random() < _buy_probability(p, x, sched) else ASK
             qty = _size(rng_takers, p[P_MARKET_MU], p[P_SIZE_SIGMA], p[P_LOT])
+            x[X_INVENTORY] += qty if side == BID else -qty
             _take(book, p, x, sched, rec, rng_makers, t, side, qty, FLOW)
             rec.counts[C_MARKETS] += 1
             _record_order(p, rec, t, _MARKET, side, NONE, qty)

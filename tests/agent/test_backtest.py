@@ -39,7 +39,7 @@ def test_same_seed_same_fills_different_seed_different_fills() -> None:
 def test_limit_is_never_crossed() -> None:
     market = simulated_market(9, start_time=T0)
     mid = (market.depth("CRYPTOALPHA", 1).bids[0].price + market.depth("CRYPTOALPHA", 1).asks[0].price) / 2
-    limit = f"{mid * 1.0005:.3f}"  # a buy limit 5 bps over the mid: crossing the spread is allowed up to it
+    limit = f"{mid * 1.002:.3f}"  # a buy limit 20 bps over the mid: crossing the spread is allowed up to it
     cfg = with_market_instruments(load_config(), market)
     r = run_backtest(cfg, market, BacktestOrder("CRYPTOALPHA", "1", 50_000, 300, limit_px=limit))
     assert r.fills and all(p <= float(limit) for _, _, p in r.fills)

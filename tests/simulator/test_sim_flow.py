@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 
+import numpy as np
 import pytest
 
 from simulator.instruments import DEFAULT_UNIVERSE
@@ -11,6 +12,7 @@ from simulator.kernel.flow_config import FlowConfig
 from simulator.market import Market, simulated_market
 from simulator.market_data import Trade
 from simulator.orders import OrderType, Side
+from simulator.session_runner import simulate_session
 
 COIN = "CRYPTOALPHA"
 
@@ -99,3 +101,21 @@ def test_config_rejects_nonsense() -> None:
         FlowConfig(order_lifetime=0)
     with pytest.raises(ValueError, match="level_decay"):
         FlowConfig(level_decay=1.5)
+    with pytest.raises(ValueError, match="taker_reversion_s"):
+        FlowConfig(taker_reversion_s=-1.0)
+
+
+def test_takers_net_position_mean_reverts_so_their_hourly_imbalance_is_small() -> None:
+    # Intermediaries trade their position back: the hourly signed volume is far below a random walk's.
+    spec = DEFAULT_UNIVERSE[COIN]
+
+    def hourly_imbalance(config: FlowConfig) -> float:
+        tape = simulate_session(spec, None, 5, 0.0, 12 * 3600.0, config=config)
+        signed = tape.trades.qty * tape.trades.aggressor
+        hour = ((tape.trades.time - tape.start) // 3600).astype(int)
+        return float(np.std(np.bincount(hour, weights=signed, minlength=12)))
+
+    independent = hourly_imbalance(FlowConfig(taker_reversion_s=0.0))
+    reverting = hourly_imbalance(FlowConfig())
+    assert reverting < 0.4 * independent
+    assert reverting < 1e-3 * spec.adv
