@@ -13,9 +13,9 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.instruments import SymbolSpec
+from simulator.kernel.activity_profile import session_activity_profile
 from simulator.orders import Side
 from simulator.regime import FloatArray, RegimeSchedule
-from simulator.scenario_activity import equity_u_shape
 from simulator.scenario_schema import CHANNEL_BASE, Scenario, TimelineStep, annualised_vol
 
 # Boundaries closer than this are one boundary: offsets are written to the second, arithmetic adds noise.
@@ -64,8 +64,7 @@ def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledSce
     path = {name: _channel(scenario.timeline, name, mids, spec.base_spread_bps) for name in CHANNEL_BASE}
     activity = path["activity_mult"]
     if spec.session == "equity":
-        # PLUG-IN: the flow kernel's default intraday profile for the session replaces this placeholder.
-        profile = equity_u_shape(segment_s)
+        _, profile = session_activity_profile(spec, segment_s)
         activity = activity * profile[np.minimum((mids // segment_s).astype(np.int64), len(profile) - 1)]
     base_iv = scenario.implied_vol.base or annualised_vol(spec.daily_vol, spec.session)
     implied = base_iv * _leading_max(path["vol_mult"], times, ends, lead) * path["implied_vol_mult"]

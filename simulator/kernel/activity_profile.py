@@ -13,10 +13,10 @@ from simulator.instruments import SymbolSpec
 from simulator.kernel.book_state import F64
 from simulator.regime import RegimeSchedule
 
-# Open and close excess over the midday floor, and how fast each fades (as fractions of the session):
-# the first 5-minute slice trades about 2.4x the session mean, midday about 0.6x, the last slice about 2x.
-_OPEN, _OPEN_FADE = 2.8, 0.06
-_CLOSE, _CLOSE_FADE = 2.2, 0.04
+# Open and close excess over the midday floor, and how fast each fades (as fractions of the session): the
+# first minute trades about 4.5x the session's mean rate, midday about 0.65x, the last minute about 3.5x.
+_OPEN, _OPEN_FADE = 6.0, 0.05
+_CLOSE, _CLOSE_FADE = 4.5, 0.05
 
 
 def session_activity_profile(spec: SymbolSpec, segment_s: float = 300.0) -> tuple[F64, F64]:

@@ -7,12 +7,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
+from simulator.instruments import ACME
+from simulator.kernel.activity_profile import session_activity_profile
 from simulator.orders import Side
 from simulator.regime import RegimeSchedule
 from simulator.scenario import CompiledScenario, compile_scenario, load_scenario
-from simulator.scenario_activity import EQUITY_SESSION_S, equity_u_shape
+
+EQUITY_SESSION_S = ACME.session_seconds
+
+
+def equity_u_shape(segment_s: float) -> npt.NDArray[np.float64]:
+    return session_activity_profile(ACME, segment_s)[1]
 
 CRYPTO_IV = 0.04 * math.sqrt(365)
 
