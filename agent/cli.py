@@ -144,6 +144,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from agent.config import ConfigError, load_config
     from simulator.scenario import ScenarioError, compile_scenario, load_scenario
 
+    if args.qty is not None and (args.qty <= 0 or not args.duration > 0):
+        print("footprint backtest: --qty and --duration must be > 0", file=sys.stderr)
+        return 2
     try:
         compiled = compile_scenario(load_scenario(args.scenario))
         market = scenario_market(compiled, args.seed)
@@ -160,6 +163,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     print(f"backtest {compiled.name} (seed {seed}): {side} {order.qty:,} {order.symbol} with {cfg.default_strategy} "
           f"over {order.duration_s / 60:.0f} min from +{order.start_offset_s / 60:.0f} min")
     r = run_backtest(cfg, market, order)
+    if r.status == "8":
+        print(f"  rejected: {r.reports[-1].text}")
+        return 1
     status = {"2": "filled", "4": "canceled", "C": "expired", "3": "done for day"}.get(r.status, r.status)
     print(f"  {status}: {r.cum_qty:,} of {r.order_qty:,} in {len(r.fills)} fills from {r.children_sent} child orders")
     if r.cum_qty:

@@ -32,7 +32,16 @@ def agent_command(oms_port: int, venue_port: int, state_dir: Path) -> list[str]:
 
 def run_demo(qty: int = 50_000, duration_s: float = 60.0, symbol: str = "CRYPTOALPHA", seed: int = 42) -> int:
     from simulator.fix_venue import VenueServer
+    from simulator.instruments import DEFAULT_UNIVERSE
 
+    if symbol not in DEFAULT_UNIVERSE:
+        print(f"footprint demo: unknown symbol {symbol!r}; known: {', '.join(sorted(DEFAULT_UNIVERSE))}",
+              file=sys.stderr)
+        return 2
+    lot = DEFAULT_UNIVERSE[symbol].lot_size
+    if qty <= 0 or qty % lot or not duration_s > 0:
+        print(f"footprint demo: --qty must be a positive multiple of {lot} and --duration > 0", file=sys.stderr)
+        return 2
     t0 = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="footprint-demo-"))
     venue_port, oms_port = free_port(), free_port()
@@ -64,10 +73,12 @@ def run_demo(qty: int = 50_000, duration_s: float = 60.0, symbol: str = "CRYPTOA
         if not client.wait_logged_on(60):
             print("footprint demo: the OMS could not log on to the agent; see the agent log", file=sys.stderr)
             return 1
-        arrival = venue.depth(symbol, 1).mid
-        if arrival is None:
+        arrival_mid = venue.depth(symbol, 1).mid
+        if arrival_mid is None:
             print(f"footprint demo: the venue has no two-sided book for {symbol}", file=sys.stderr)
             return 1
+        # A mid sits on the half tick: one decimal more than the tick's.
+        arrival = round(arrival_mid, DEFAULT_UNIVERSE[symbol].price_decimals + 1)
         expire = time.time() + duration_s
         print(f"  OMS        buy {qty:,} {symbol} TWAP over {duration_s:.0f}s, arrival mid {arrival}")
         cl_ord_id = client.new_order(symbol, "1", qty, ord_type="1", tif="6", expire_time=expire,
