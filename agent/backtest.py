@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from agent.config import AgentConfig, InstrumentConfig
 from agent.engine import Engine, EngineSettings, IdSource
 from agent.oms_requests import NewOrderRequest
-from agent.parent_validation import ValidationContext
 from agent.ports import MassCancelReport, ParentCancelReject, ParentExecReport
 from agent.sim_venue import SimVenue
 from agent.strategy_registry import build_strategies
@@ -75,14 +74,7 @@ class BacktestResult:
 
 def engine_for(cfg: AgentConfig, clock: SimClock, venue: SimVenue, oms: ReportLog) -> Engine:
     """An engine built from configuration exactly as the live agent builds it."""
-    return Engine(
-        EngineSettings(
-            ValidationContext(cfg.instrument_map(), dict(cfg.target_strategies), cfg.default_strategy,
-                              cfg.default_horizon_s, cfg.max_limit_deviation_pct, venue_up=True),
-            cfg.max_child_rejects,
-        ),
-        clock, oms, venue, build_strategies(cfg), IdSource("bt"),
-    )
+    return Engine(EngineSettings.from_config(cfg), clock, oms, venue, build_strategies(cfg), IdSource("bt"))
 
 
 def with_market_instruments(cfg: AgentConfig, market: Market) -> AgentConfig:

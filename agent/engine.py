@@ -12,7 +12,6 @@ Invariants it keeps, whatever arrives:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import itertools
 import logging
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 
 from agent.child_order import ChildOrder, PendingReplace
 from agent.clock import Clock
+from agent.config import AgentConfig
 from agent.oms_requests import (
     CancelRequest,
     MassCancelRequest,
@@ -104,6 +104,14 @@ class EngineSettings:
     validation: ValidationContext
     max_child_rejects: int
 
+    @classmethod
+    def from_config(cls, cfg: AgentConfig) -> EngineSettings:
+        return cls(
+            ValidationContext(cfg.instrument_map(), dict(cfg.target_strategies), cfg.default_strategy,
+                              cfg.default_horizon_s, cfg.max_limit_deviation_pct),
+            cfg.max_child_rejects,
+        )
+
 
 class Engine:
     """Owns every parent and child; reacts to OMS requests, venue reports, quotes and ticks."""
@@ -155,8 +163,8 @@ class Engine:
                              now)
             return
         self._seen_cl_ord_ids.add(key)
-        ctx = dataclasses.replace(self._settings.validation, venue_up=self.venue_up)
-        verdict = validate_new_order(req, ctx, self.quotes.get(req.symbol or ""), now)
+        verdict = validate_new_order(req, self._settings.validation, self.quotes.get(req.symbol or ""), now,
+                                     self.venue_up)
         if isinstance(verdict, Rejection):
             self._reject_new(req, verdict, now)
             return

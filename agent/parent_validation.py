@@ -54,7 +54,6 @@ class ValidationContext:
     default_strategy: str
     default_horizon_s: float
     max_limit_deviation_pct: float
-    venue_up: bool
 
 
 def parse_qty(raw: str, field: str, lot: int) -> int | Rejection:
@@ -97,8 +96,8 @@ def parse_limit(raw: str | None, ord_type: str, instrument: Instrument, side: Si
     return px
 
 
-def validate_new_order(req: NewOrderRequest, ctx: ValidationContext, quote: Quote | None,
-                       now: float) -> ValidParent | Rejection:
+def validate_new_order(req: NewOrderRequest, ctx: ValidationContext, quote: Quote | None, now: float,
+                       venue_up: bool) -> ValidParent | Rejection:
     """Everything a parent needs before we accept it; the first problem found is the answer."""
     for name in ("symbol", "side", "order_qty", "ord_type", "transact_time"):
         if getattr(req, name) is None:
@@ -158,7 +157,7 @@ def validate_new_order(req: NewOrderRequest, ctx: ValidationContext, quote: Quot
             return Rejection(OrdRejReason.OTHER, "TimeInForce(59) 6 (GTD) needs ExpireTime(126)")
         end = start + ctx.default_horizon_s
 
-    if not ctx.venue_up:
+    if not venue_up:
         return Rejection(OrdRejReason.EXCHANGE_CLOSED, "venue session is down; not accepting orders")
     if quote is None or quote.mid is None:
         return Rejection(OrdRejReason.OTHER, f"no two-sided market data for {instrument.symbol} yet")

@@ -17,7 +17,6 @@ from agent.fix_dictionary import build_oms_dictionary
 from agent.fix_oms_gateway import OmsApplication
 from agent.fix_venue_gateway import VenueApplication, VenueEvent
 from agent.market_data_book import MarketDataBook, MdUpdate
-from agent.parent_validation import ValidationContext
 from agent.quickfix_endpoint import QuickFixEndpoint
 from agent.strategy_registry import build_strategies
 from agent.venue_reports import VenueCancelReject, VenueExecReport, VenueSessionState
@@ -92,17 +91,7 @@ class AgentRuntime:
         venue_app = VenueApplication(_threadsafe(loop, lambda e: self._on_venue_event(engine, e)),
                                      list(instruments), cfg.market_data_depth, self.clock)
         engine = Engine(
-            EngineSettings(
-                ValidationContext(
-                    instruments=instruments,
-                    target_strategies=dict(cfg.target_strategies),
-                    default_strategy=cfg.default_strategy,
-                    default_horizon_s=cfg.default_horizon_s,
-                    max_limit_deviation_pct=cfg.max_limit_deviation_pct,
-                    venue_up=False,
-                ),
-                max_child_rejects=cfg.max_child_rejects,
-            ),
+            EngineSettings.from_config(cfg),
             self.clock,
             oms_app,
             venue_app,

@@ -22,7 +22,6 @@ from agent.oms_requests import (
     ReplaceRequest,
     StatusRequest,
 )
-from agent.parent_validation import ValidationContext
 from agent.ports import (
     ParentExecReport,
     VenueCancel,
@@ -107,15 +106,8 @@ class Harness:
         self.clock = ManualClock()
         self.oms = RecordingOms()
         self.venue = FakeVenue()
-        self.engine = Engine(
-            EngineSettings(
-                ValidationContext(self.cfg.instrument_map(), dict(self.cfg.target_strategies),
-                                  self.cfg.default_strategy, self.cfg.default_horizon_s,
-                                  self.cfg.max_limit_deviation_pct, venue_up=False),
-                self.cfg.max_child_rejects,
-            ),
-            self.clock, self.oms, self.venue, build_strategies(self.cfg), IdSource("t"),
-        )
+        self.engine = Engine(EngineSettings.from_config(self.cfg), self.clock, self.oms, self.venue,
+                             build_strategies(self.cfg), IdSource("t"))
         self.engine.on_venue_session(True)
         self.quote(19.995, 20.005)
         self._ids = itertools.count(1)
