@@ -34,5 +34,5 @@ def test_the_move_partly_reverts_but_stays() -> None:
     for seed in (1, 2, 3, 4):
         peaks.append(mid_after(seed, 20_000, 60) / mid_after(seed, 0, 60) - 1)
         laters.append(mid_after(seed, 20_000, 3600) / mid_after(seed, 0, 3600) - 1)
-    ratio = sum(laters) / sum(peaks)  # measured about 0.52 over these seeds
+    ratio = sum(laters) / sum(peaks)  # measured about 0.34 over these seeds (an hour after, one impulse)
     assert 0.2 < ratio < 0.9
