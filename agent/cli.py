@@ -1,4 +1,4 @@
-"""The `footprint` command: sim, agent, oms, demo."""
+"""The `footprint` command: sim, agent, oms, demo, journal."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     from simulator.fix_venue import VenueServer
     from simulator.market import simulated_market
     from simulator.scenario import ScenarioError, compile_scenario, load_scenario
+    from simulator.venue_faults import FaultsFileError, VenueFaults, load_faults
 
     if not args.speed > 0:
         print(f"footprint sim: --speed must be > 0, got {args.speed}", file=sys.stderr)
@@ -43,12 +44,27 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         seed = compiled.seed if args.seed is None else args.seed
         market = simulated_market(seed, {compiled.symbol.symbol: compiled.symbol}, start_time=clock.now(),
                                   schedules={compiled.symbol.symbol: compiled.regime})
-    server = VenueServer(Path(args.state_dir), settings_path=Path(args.settings) if args.settings else DEFAULT_SETTINGS,
-                         port=args.port, extra_targets=args.target, seed=seed, clock=clock, market=market,
-                         cancel_on_disconnect=not args.keep_orders_on_logout)
+    faults: dict[str, VenueFaults] = {}
+    if args.faults:
+        try:
+            faults = load_faults(Path(args.faults))
+        except FaultsFileError as exc:
+            print(f"footprint sim: {exc}", file=sys.stderr)
+            return 2
+    try:
+        server = VenueServer(Path(args.state_dir),
+                             settings_path=Path(args.settings) if args.settings else DEFAULT_SETTINGS,
+                             port=args.port, extra_targets=args.target, seed=seed, clock=clock, market=market,
+                             cancel_on_disconnect=not args.keep_orders_on_logout,
+                             overrides={"ResetOnLogon": "Y"} if args.reset_on_logon else None, faults=faults)
+    except ValueError as exc:
+        print(f"footprint sim: {exc}", file=sys.stderr)
+        return 2
     what = f"scenario {args.scenario}" if args.scenario else "the default universe"
     print(f"footprint sim: venue SIMVENUE on 127.0.0.1:{args.port}, {what}, seed {seed}, speed {args.speed:g}x",
           flush=True)
+    for target, settings in faults.items():
+        print(f"footprint sim: faults for {target}: {settings.model_dump(exclude_defaults=True)}", flush=True)
     server.run_forever()
     return 0
 
@@ -90,7 +106,7 @@ def _cmd_agent(args: argparse.Namespace) -> int:
 
 
 def _cmd_oms(args: argparse.Namespace) -> int:
-    from agent.oms_client import OmsClient, describe
+    from agent.fix.oms_client import OmsClient, describe
 
     side = {"buy": "1", "sell": "2"}[args.side]
     state = Path(args.state_dir)
@@ -140,7 +156,13 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from agent.backtest import BacktestOrder, run_backtest, scenario_market, scenario_order, with_market_instruments
+    from agent.backtest.backtest import (
+        BacktestOrder,
+        run_backtest,
+        scenario_market,
+        scenario_order,
+        with_market_instruments,
+    )
     from agent.config import ConfigError, load_config
     from simulator.scenario import ScenarioError, compile_scenario, load_scenario
 
@@ -183,6 +205,26 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(qty=args.qty, duration_s=args.duration, symbol=args.symbol, seed=args.seed)
 
 
+def _cmd_journal(args: argparse.Namespace) -> int:
+    from agent.config import ConfigError, load_config
+    from agent.journal.journal import Journal, JournalError, journal_path
+    from agent.journal.show import UnknownParentError, print_history, print_parents, resolve_parent
+
+    try:
+        state_dir = Path(args.state_dir) if args.state_dir else load_config(
+            Path(args.config) if args.config else None).state_dir
+        with Journal.open(journal_path(state_dir), readonly=True) as journal:
+            if args.parent is None:
+                if print_parents(journal, sys.stdout) == 0:
+                    print(f"footprint journal: no parent orders in {journal.path}", file=sys.stderr)
+            else:
+                print_history(journal, resolve_parent(journal, args.parent), sys.stdout)
+    except (ConfigError, JournalError, UnknownParentError) as exc:
+        print(f"footprint journal: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="footprint", description="Execution agent for block trades.")
     p.add_argument("--log-level", type=str.upper, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -197,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--settings", help="QuickFIX settings template (default fix_config/simulator.cfg)")
     sim.add_argument("--target", action="append", default=[], help="extra TargetCompID to accept (repeatable)")
     sim.add_argument("--keep-orders-on-logout", action="store_true", help="no cancel-on-disconnect")
+    sim.add_argument("--reset-on-logon", action="store_true",
+                     help="reset sequence numbers at every logon (what was sent while a session was away is lost)")
+    sim.add_argument("--faults", metavar="FILE",
+                     help="TOML or YAML: TargetCompID -> fault settings (seed, max_delay_s, drop_cancels, ...)")
     sim.add_argument("--scenario", help="run a scenario's market (built-in name or YAML path), timeline from now")
     sim.set_defaults(func=_cmd_sim)
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="{realism,scenarios,tape}")
@@ -253,6 +299,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=float, default=60.0)
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(func=_cmd_demo)
+
+    journal = sub.add_parser("journal", help="read the agent's order journal")
+    journal_sub = journal.add_subparsers(dest="journal_command", required=True)
+    show = journal_sub.add_parser("show", help="the parents in the journal, or one parent's whole history")
+    show.add_argument("--parent", help="an OrderID or any of its OMS ClOrdIDs: that parent's records in order")
+    show.add_argument("--state-dir", help="the agent's state folder (default: the config's state_dir)")
+    show.add_argument("--config", help="TOML file overriding fix_config/agent.toml")
+    show.set_defaults(func=_cmd_journal)
     return p
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -26,6 +26,24 @@ class InstrumentConfig(BaseModel):
 
     def to_instrument(self) -> Instrument:
         return Instrument(self.symbol, self.tick_size, self.lot_size)
+
+
+class OrderCoreConfig(BaseModel):
+    """How the order core follows up, reconciles, and forgets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # A new, cancel or replace the venue has not answered within this is chased with an OrderStatusRequest.
+    ack_timeout_s: Annotated[float, Field(gt=0)] = 2.0
+    # This many "unknown order" status answers in a row end a child the venue never acknowledged.
+    unknown_answers_to_drop: Annotated[int, Field(ge=1)] = 2
+    # After a venue logon, trading waits for the reconciliation at most this long.
+    reconcile_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    # OMS session lost: "keep_working" its parents, or "cancel" them after the grace period.
+    oms_disconnect: Literal["keep_working", "cancel"] = "keep_working"
+    oms_disconnect_grace_s: Annotated[float, Field(ge=0)] = 30.0
+    # Finished parents leave memory this long after they are final; the journal keeps them.
+    retention_s: Annotated[float, Field(ge=0)] = 3600.0
 
 
 class AgentConfig(BaseModel):
@@ -50,6 +68,7 @@ class AgentConfig(BaseModel):
     market_data_depth: Annotated[int, Field(ge=1, le=50)] = 5
     venue_logon_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     twap: TwapConfig = TwapConfig()
+    orders: OrderCoreConfig = OrderCoreConfig()
 
     @field_validator("target_strategies")
     @classmethod

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.oms_client import OmsClient, Received
+from agent.fix.oms_client import OmsClient, Received
 
 
 def free_port() -> int:
@@ -113,6 +113,6 @@ def run_demo(qty: int = 50_000, duration_s: float = 60.0, symbol: str = "CRYPTOA
 
 
 def _exec_name(m: Received) -> str:
-    from agent.oms_client import EXEC_TYPES, ORD_STATUSES
+    from agent.fix.oms_client import EXEC_TYPES, ORD_STATUSES
 
     return f"{EXEC_TYPES.get(m.get(150) or '', m.get(150))}/{ORD_STATUSES.get(m.get(39) or '', m.get(39))}"

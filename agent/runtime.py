@@ -1,10 +1,16 @@
-"""The live agent: QuickFIX sessions bridged into one asyncio (uvloop) loop that runs the engine."""
+"""The live agent: QuickFIX sessions bridged into one asyncio (uvloop) loop that runs the engine.
+
+Every inbound event is journaled, then dispatched; every command is journaled as an intent, then handed to its
+gateway. On start the journal is replayed through the engine (see `agent.recovery`) and the venue reconciled
+before the OMS side opens.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,16 +18,23 @@ from typing import Any
 import fix_config
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
-from agent.engine import Engine, EngineSettings, IdSource
-from agent.fix_dictionary import build_oms_dictionary
-from agent.fix_oms_gateway import OmsApplication
-from agent.fix_venue_gateway import VenueApplication, VenueEvent
+from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
+from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.events import Event, OmsSessionState, SendFailed, ShutdownRequested, Tick, VenueSessionState
+from agent.crash_points import CrashPoints
+from agent.fix.dictionary import build_oms_dictionary
+from agent.fix.oms_gateway import OmsApplication
+from agent.fix.quickfix_endpoint import QuickFixEndpoint
+from agent.fix.venue_gateway import VenueApplication, VenueEvent
+from agent.journal.journal import Journal
 from agent.market_data_book import MarketDataBook, MdUpdate
-from agent.quickfix_endpoint import QuickFixEndpoint
+from agent.recovery import RecoveryClock, ReplayOutlet, replay_journal, unsent_oms_commands
 from agent.strategy_registry import build_strategies
-from agent.venue_reports import VenueCancelReject, VenueExecReport, VenueSessionState
 
 log = logging.getLogger("footprint.agent")
+
+JOURNAL_FILE = "journal.sqlite"
+_OMS_COMMANDS = (ParentExecReport, ParentCancelReject, MassCancelReport)
 
 
 def _threadsafe(loop: asyncio.AbstractEventLoop, handler: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -39,8 +52,57 @@ def _threadsafe(loop: asyncio.AbstractEventLoop, handler: Callable[[Any], None])
     return submit
 
 
+class JournaledDispatch:
+    """The engine's one way in and one way out in the live agent: events journaled before they are applied,
+    commands journaled before they are sent. Events raised while dispatching (a failed send) queue behind."""
+
+    def __init__(self, engine: Engine, journal: Journal, clock: Clock, crash: CrashPoints) -> None:
+        self.engine = engine
+        self._journal = journal
+        self._clock = clock
+        self._crash = crash
+        self._queue: deque[Event] = deque()
+        self._busy = False
+        self.oms: OmsApplication | None = None
+        self.venue: VenueApplication | None = None
+
+    # the inbound side
+    def feed(self, event: Event) -> None:
+        self._queue.append(event)
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            while self._queue:
+                item = self._queue.popleft()
+                self._journal.record_event(self._clock.now(), item)
+                self._crash.hit(f"event:{type(item).__name__}")
+                try:
+                    self.engine.dispatch(item)
+                except Exception:
+                    log.exception("engine failed on %r", item)
+        finally:
+            self._busy = False
+
+    # the outlet
+    def emit(self, command: Command) -> None:
+        name = type(command).__name__
+        self._journal.set_counters(self.engine.ids.counters())
+        self._journal.record_command(self._clock.now(), command)
+        self._crash.hit(f"intent:{name}")
+        if isinstance(command, _OMS_COMMANDS):
+            assert self.oms is not None
+            self.oms.send(command)
+        else:
+            assert self.venue is not None
+            problem = self.venue.send(command)
+            if problem is not None:
+                self._queue.append(SendFailed(command, problem))
+        self._crash.hit(f"sent:{name}")
+
+
 class AgentRuntime:
-    """Wires config, FIX sessions, engine and timers; `run` until the stop event is set."""
+    """Wires config, journal, FIX sessions, engine and timers; `run` until the stop event is set."""
 
     def __init__(self, cfg: AgentConfig, clock: Clock | None = None) -> None:
         self.cfg = cfg
@@ -67,16 +129,12 @@ class AgentRuntime:
         })
         return oms, venue
 
-    def _on_venue_event(self, engine: Engine, event: VenueEvent) -> None:
-        if isinstance(event, VenueExecReport):
-            engine.on_venue_report(event)
-        elif isinstance(event, VenueCancelReject):
-            engine.on_venue_cancel_reject(event)
-        elif isinstance(event, VenueSessionState):
-            engine.on_venue_session(event.logged_on)
-        elif isinstance(event, MdUpdate):
+    def _on_venue_event(self, dispatch: JournaledDispatch, event: VenueEvent) -> None:
+        if isinstance(event, MdUpdate):
             for symbol in self.book.apply(event):
-                engine.on_quote(self.book.quote(symbol, event.timestamp))
+                dispatch.feed(self.book.quote(symbol, event.timestamp))
+        else:
+            dispatch.feed(event)
 
     async def run(self, stop: asyncio.Event) -> None:
         cfg = self.cfg
@@ -85,68 +143,88 @@ class AgentRuntime:
         loop = asyncio.get_running_loop()
         oms_settings, venue_settings = self._settings(state)
         instruments = cfg.instrument_map()
+        crash = CrashPoints.from_env()
 
-        # The callbacks find `engine` when they first run, after it is built below.
-        oms_app = OmsApplication(_threadsafe(loop, lambda r: engine.handle(r)))
-        venue_app = VenueApplication(_threadsafe(loop, lambda e: self._on_venue_event(engine, e)),
-                                     list(instruments), cfg.market_data_depth, self.clock)
-        engine = Engine(
-            EngineSettings.from_config(cfg),
-            self.clock,
-            oms_app,
-            venue_app,
-            build_strategies(cfg),
-            IdSource(f"{int(self.clock.now() * 1000):x}"),
-        )
-        self.engine = engine
-
-        initiator = QuickFixEndpoint("initiator", venue_app, venue_settings)
-        acceptor = QuickFixEndpoint("acceptor", oms_app, oms_settings)
-        initiator.start()
-        log.info("connecting to venue %s:%d", cfg.venue_host, cfg.venue_port)
+        journal = Journal.open(state / JOURNAL_FILE)
         try:
-            await self._wait_for_market(engine, set(instruments), stop)
-            if stop.is_set():
-                return
-            acceptor.start()
-            log.info("footprint agent ready: OMS acceptor on 127.0.0.1:%d, venue %s:%d", cfg.oms_port,
-                     cfg.venue_host, cfg.venue_port)
-            self.ready.set()
-            while not stop.is_set():
-                try:
-                    engine.on_tick()
-                except Exception:
-                    log.exception("decision tick failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), cfg.decision_interval_s)
-            await self._drain(engine)
+            clock = RecoveryClock(self.clock)
+            ids = IdSource(journal.prefix(), journal.counters())
+            engine = Engine(settings_from_config(cfg), clock, ReplayOutlet(), build_strategies(cfg), ids)
+            recovered = replay_journal(journal, engine, clock)
+            ids.advance_to(journal.counters())
+            self.engine = engine
+            working = [p for p in engine.parents.values() if not p.is_done]
+            log.info("journal %s: replayed %d events and %d commands (%d diverged); %d parents working, "
+                     "%d children live", state / JOURNAL_FILE, recovered.events, recovered.commands,
+                     recovered.diverged, len(working), sum(1 for p in working for c in p.children.values()
+                                                            if c.is_live))
+            unsent = unsent_oms_commands(recovered.last_commands, state / "oms-store")
+
+            dispatch = JournaledDispatch(engine, journal, clock, crash)
+            engine.ctx.outlet = dispatch
+            oms_app = OmsApplication(_threadsafe(loop, dispatch.feed))
+            venue_app = VenueApplication(_threadsafe(loop, lambda e: self._on_venue_event(dispatch, e)),
+                                         list(instruments), cfg.market_data_depth, self.clock)
+            dispatch.oms, dispatch.venue = oms_app, venue_app
+            # This process holds no session yet, whatever the journal last said.
+            if engine.venue_up:
+                dispatch.feed(VenueSessionState(False))
+            for session in sorted({p.session for p in working}):
+                dispatch.feed(OmsSessionState(session, False))
+            crash.hit("replayed")
+
+            initiator = QuickFixEndpoint("initiator", venue_app, venue_settings)
+            acceptor = QuickFixEndpoint("acceptor", oms_app, oms_settings)
+            initiator.start()
+            log.info("connecting to venue %s:%d", cfg.venue_host, cfg.venue_port)
+            try:
+                await self._wait_for_market(engine, set(instruments), stop)
+                if stop.is_set():
+                    return
+                acceptor.start()
+                for command in unsent:
+                    log.warning("sending %s %s again: the crash came before it went out", type(command).__name__,
+                                getattr(command, "exec_id", command.cl_ord_id))
+                    oms_app.send(command, poss_resend=True)
+                log.info("footprint agent ready: OMS acceptor on 127.0.0.1:%d, venue %s:%d", cfg.oms_port,
+                         cfg.venue_host, cfg.venue_port)
+                self.ready.set()
+                while not stop.is_set():
+                    dispatch.feed(Tick())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), cfg.decision_interval_s)
+                await self._drain(engine, dispatch)
+            finally:
+                acceptor.stop()
+                initiator.stop()
         finally:
-            acceptor.stop()
-            initiator.stop()
+            journal.close()
             log.info("footprint agent stopped")
 
     async def _wait_for_market(self, engine: Engine, symbols: set[str], stop: asyncio.Event) -> None:
-        """Hold the OMS side closed until the venue is logged on and every book has a quote."""
+        """Hold the OMS side closed until the venue is logged on and reconciled and every book has a quote."""
         deadline = self.clock.now() + self.cfg.venue_logon_timeout_s
         warned = False
         while not stop.is_set():
-            have = {s for s, q in engine.quotes.items() if q.mid is not None}
-            if engine.venue_up and symbols <= have:
+            have = {s for s, q in engine.quotes.items() if q.mid is not None and q.timestamp >= 0}
+            if engine.venue_up and not engine.reconciling and symbols <= have:
                 return
             if not warned and self.clock.now() > deadline:
-                log.warning("still waiting for the venue at %s:%d (logged on: %s, books: %s)",
-                            self.cfg.venue_host, self.cfg.venue_port, engine.venue_up, sorted(have))
+                log.warning("still waiting for the venue at %s:%d (logged on: %s, reconciling: %s, books: %s)",
+                            self.cfg.venue_host, self.cfg.venue_port, engine.venue_up, engine.reconciling,
+                            sorted(have))
                 warned = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.1)
 
-    async def _drain(self, engine: Engine, timeout_s: float = 10.0) -> None:
+    async def _drain(self, engine: Engine, dispatch: JournaledDispatch, timeout_s: float = 10.0) -> None:
         """Cancel every child and finish every parent, waiting for the venue's answers."""
-        engine.shutdown()
+        dispatch.feed(ShutdownRequested())
         for _ in range(int(timeout_s / 0.05)):
             if engine.idle and all(p.is_done for p in engine.parents.values()):
                 break
             await asyncio.sleep(0.05)
+            dispatch.feed(Tick())
         else:
             log.error("shutdown: children still live after %.0fs", timeout_s)
         await asyncio.sleep(0.2)  # let QuickFIX flush the last ExecutionReports

@@ -4,44 +4,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import quickfix as fix
 
+from fix_config.vocabulary import MsgType
 from simulator.clock import Clock
 from simulator.fix_market_data_desk import MarketDataDesk
-from simulator.fix_messages import Outgoing, to_quickfix
+from simulator.fix_messages import Routed, to_quickfix
 from simulator.fix_order_desk import OrderDesk
-from simulator.fix_requests import (
-    CancelRequest,
-    MarketDataRequest,
-    NewOrderRequest,
-    ReplaceRequest,
-    StatusRequest,
-    read_cancel,
-    read_market_data_request,
-    read_new_order,
-    read_replace,
-    read_status,
-)
+from simulator.fix_requests import ORDER_READERS, MarketDataRequest, OrderRequest, read_market_data_request
 from simulator.market import Market
 from simulator.market_data import BookDepth
 from simulator.order_state import OrderState
 from simulator.outbox import Outbox
+from simulator.venue_faults import VenueFaults
 
 log = logging.getLogger(__name__)
 
-Routed = tuple[str, Outgoing]
-Request = NewOrderRequest | CancelRequest | ReplaceRequest | StatusRequest | MarketDataRequest
+Request = OrderRequest | MarketDataRequest
 
-# MsgType -> reader that copies the message into a plain request.
+# MsgType -> reader that copies the message into a plain request: D F G H AF, and V.
 _READERS: dict[str, Callable[[Any], Request]] = {
-    "D": read_new_order,
-    "F": read_cancel,
-    "G": read_replace,
-    "H": read_status,
-    "V": read_market_data_request,
+    **ORDER_READERS,
+    MsgType.MARKET_DATA_REQUEST: read_market_data_request,
 }
 
 
@@ -50,17 +37,30 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
 
     QuickFIX calls in on its threads (one per connection), the server's ticker on another; all take one lock
     around the market. Messages are decided under the lock and sent, in that order, by the outbox thread.
+    `faults` maps TargetCompIDs to the faults the order desk plays on their sessions.
+
+    Order reports go to a session whether or not it is logged on: QuickFIX stores what it cannot send, and a
+    counterparty that keeps its sequence numbers gets it by resend after the next logon.
     """
 
-    def __init__(self, market: Market, clock: Clock, run_tag: str, cancel_on_disconnect: bool = True) -> None:
+    def __init__(
+        self,
+        market: Market,
+        clock: Clock,
+        run_tag: str,
+        cancel_on_disconnect: bool = True,
+        faults: Mapping[str, VenueFaults] | None = None,
+    ) -> None:
         super().__init__()
         self._lock = threading.Lock()
         self._market = market
         self._clock = clock
         self._cancel_on_disconnect = cancel_on_disconnect
+        self._faults = dict(faults or {})
         self._orders = OrderDesk(market, run_tag)
         self._market_data = MarketDataDesk(market)
-        self._sessions: dict[str, Any] = {}
+        self._known: dict[str, Any] = {}  # every configured session, by key
+        self._sessions: dict[str, Any] = {}  # those logged on now
         self._outbox: Outbox[Routed] = Outbox(self._send)
 
     # -- lifecycle, called by the server -----------------------------------------------------------
@@ -72,7 +72,7 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         self._outbox.stop()
 
     def tick(self) -> None:
-        """Advance the market to now, report fills the flow caused, publish market data."""
+        """Advance the market to now, report fills the flow caused and what falls due, publish market data."""
         with self._lock:
             routed = self._catch_up()
             routed.extend(self._market_data.publish(self._market.drain_trades()))
@@ -101,18 +101,22 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
     # -- QuickFIX callbacks (its names): nothing may escape them but QuickFIX's own exceptions -----------
 
     def onCreate(self, sessionID: Any) -> None:
-        pass
+        try:
+            key = sessionID.toString()
+            target = sessionID.getTargetCompID().getValue()
+            with self._lock:
+                self._known[key] = _copy(sessionID)
+                self._orders.set_faults(key, self._faults.get(target))
+            if target in self._faults:
+                log.info("session %s plays faults %s", key, self._faults[target].model_dump())
+        except Exception:
+            log.exception("onCreate failed")
 
     def onLogon(self, sessionID: Any) -> None:
         try:
             key = sessionID.toString()
-            copy = fix.SessionID(
-                sessionID.getBeginString().getValue(),
-                sessionID.getSenderCompID().getValue(),
-                sessionID.getTargetCompID().getValue(),
-            )
             with self._lock:
-                self._sessions[key] = copy
+                self._sessions[key] = _copy(sessionID)
             log.info("logon %s", key)
         except Exception:
             log.exception("onLogon failed")
@@ -123,8 +127,9 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
             with self._lock:
                 self._sessions.pop(key, None)
                 self._market_data.drop_session(key)
-                cancelled = self._orders.cancel_session(key) if self._cancel_on_disconnect else 0
-            log.info("logout %s; cancelled %d working orders", key, cancelled)
+                routed = self._orders.cancel_session(key) if self._cancel_on_disconnect else []
+                self._queue(routed)
+            log.info("logout %s; cancelled %d working orders", key, len(routed))
         except Exception:
             log.exception("onLogout failed")
 
@@ -148,6 +153,12 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         try:
             key = sessionID.toString()
             request = reader(message)  # copy now: the message dies with the callback
+        except (fix.IncorrectTagValue, fix.RequiredTagMissing):
+            raise  # QuickFIX answers with a session-level Reject naming the tag
+        except Exception:
+            log.exception("reading %s failed", message.toString().replace("\x01", "|"))
+            return
+        try:
             with self._lock:
                 routed = self._catch_up()
                 routed.extend(self._handle(key, request))
@@ -158,18 +169,14 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
     # -- internals ---------------------------------------------------------------------------------
 
     def _handle(self, session: str, request: Request) -> list[Routed]:
-        if isinstance(request, NewOrderRequest):
-            return self._orders.new_order(session, request)
-        if isinstance(request, CancelRequest):
-            return self._orders.cancel(session, request)
-        if isinstance(request, ReplaceRequest):
-            return self._orders.replace(session, request)
-        if isinstance(request, StatusRequest):
-            return self._orders.status(session, request)
-        return self._market_data.request(session, request)
+        if isinstance(request, MarketDataRequest):
+            return self._market_data.request(session, request)
+        return self._orders.handle(session, request)
 
     def _catch_up(self) -> list[Routed]:
-        return self._orders.report(self._market.advance(max(self._clock.now(), self._market.now)))
+        routed = self._orders.report(self._market.advance(max(self._clock.now(), self._market.now)))
+        routed.extend(self._orders.release_due())
+        return routed
 
     def _queue(self, routed: list[Routed]) -> None:
         for item in routed:
@@ -177,7 +184,16 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
 
     def _send(self, item: Routed) -> None:
         session, record = item
-        session_id = self._sessions.get(session)
+        session_id = self._known.get(session)
         if session_id is None:
-            return  # logged out since: its reports go nowhere
+            return  # not a session of this acceptor
         fix.Session.sendToTarget(to_quickfix(record), session_id)
+
+
+def _copy(session_id: Any) -> Any:
+    """A SessionID of our own: QuickFIX's object is only valid inside its callback."""
+    return fix.SessionID(
+        session_id.getBeginString().getValue(),
+        session_id.getSenderCompID().getValue(),
+        session_id.getTargetCompID().getValue(),
+    )

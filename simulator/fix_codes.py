@@ -5,6 +5,14 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from fix_config.vocabulary import (
+    CxlRejReason,
+    CxlRejResponseTo,
+    ExecType,
+    OrdRejReason,
+    OrdStatus,
+)
+from fix_config.vocabulary import TimeInForce as Tif
 from simulator.book_events import RejectReason
 from simulator.depth_diff import LevelAction
 from simulator.order_state import OrderStatus, UpdateKind
@@ -12,49 +20,56 @@ from simulator.orders import OrderType, Side, TimeInForce
 
 SIDE_FROM_FIX = {"1": Side.BUY, "2": Side.SELL}
 SIDE_TO_FIX = {side: code for code, side in SIDE_FROM_FIX.items()}
+SIDE_UNDISCLOSED = "7"
+"""Side(54) is required on every ExecutionReport; a report about no order at all says "undisclosed"."""
 
 ORD_TYPE_FROM_FIX = {"1": OrderType.MARKET, "2": OrderType.LIMIT}
 ORD_TYPE_TO_FIX = {kind: code for code, kind in ORD_TYPE_FROM_FIX.items()}
 
 # TimeInForce(59) absent means Day.
-TIF_FROM_FIX = {"0": TimeInForce.DAY, "1": TimeInForce.GTC, "3": TimeInForce.IOC}
+TIF_FROM_FIX = {Tif.DAY.value: TimeInForce.DAY, Tif.GTC.value: TimeInForce.GTC, Tif.IOC.value: TimeInForce.IOC}
 TIF_TO_FIX = {tif: code for code, tif in TIF_FROM_FIX.items()}
 
-EXEC_TYPE = {
-    UpdateKind.NEW: "0",
-    UpdateKind.TRADE: "F",
-    UpdateKind.CANCELED: "4",
-    UpdateKind.REPLACED: "5",
-    UpdateKind.REJECTED: "8",
+EXEC_TYPE: dict[UpdateKind, str] = {
+    UpdateKind.NEW: ExecType.NEW.value,
+    UpdateKind.TRADE: ExecType.TRADE.value,
+    UpdateKind.CANCELED: ExecType.CANCELED.value,
+    UpdateKind.REPLACED: ExecType.REPLACED.value,
+    UpdateKind.REJECTED: ExecType.REJECTED.value,
 }
-EXEC_TYPE_ORDER_STATUS = "I"
+EXEC_TYPE_ORDER_STATUS: str = ExecType.ORDER_STATUS.value
+EXEC_TYPE_DONE_FOR_DAY: str = ExecType.DONE_FOR_DAY.value
+EXEC_TYPE_RESTATED: str = ExecType.RESTATED.value
+# ExecRestatementReason(378) 5: the venue declined part of the order's quantity.
+RESTATED_PARTIAL_DECLINE = "5"
 
-ORD_STATUS = {
-    OrderStatus.NEW: "0",
-    OrderStatus.PARTIALLY_FILLED: "1",
-    OrderStatus.FILLED: "2",
-    OrderStatus.CANCELED: "4",
-    OrderStatus.REJECTED: "8",
+ORD_STATUS: dict[OrderStatus, str] = {
+    OrderStatus.NEW: OrdStatus.NEW.value,
+    OrderStatus.PARTIALLY_FILLED: OrdStatus.PARTIALLY_FILLED.value,
+    OrderStatus.FILLED: OrdStatus.FILLED.value,
+    OrderStatus.CANCELED: OrdStatus.CANCELED.value,
+    OrderStatus.REJECTED: OrdStatus.REJECTED.value,
 }
+ORD_STATUS_DONE_FOR_DAY: str = OrdStatus.DONE_FOR_DAY.value
 
 # OrdRejReason(103): 1 unknown symbol, 6 duplicate order, 13 incorrect quantity, 99 other.
-ORD_REJ_UNKNOWN_SYMBOL = 1
-ORD_REJ_DUPLICATE = 6
-ORD_REJ_QUANTITY = 13
-ORD_REJ_OTHER = 99
+ORD_REJ_UNKNOWN_SYMBOL = int(OrdRejReason.UNKNOWN_SYMBOL)
+ORD_REJ_DUPLICATE = int(OrdRejReason.DUPLICATE_ORDER)
+ORD_REJ_QUANTITY = int(OrdRejReason.INCORRECT_QUANTITY)
+ORD_REJ_OTHER = int(OrdRejReason.OTHER)
 ORD_REJ_REASON = {
     RejectReason.UNKNOWN_SYMBOL: ORD_REJ_UNKNOWN_SYMBOL,
     RejectReason.INVALID_QUANTITY: ORD_REJ_QUANTITY,
 }
 
 # CxlRejReason(102) and CxlRejResponseTo(434).
-CXL_REJ_TOO_LATE = 0
-CXL_REJ_UNKNOWN_ORDER = 1
-CXL_REJ_DUPLICATE = 6
-CXL_REJ_OTHER = 99
+CXL_REJ_TOO_LATE = int(CxlRejReason.TOO_LATE)
+CXL_REJ_UNKNOWN_ORDER = int(CxlRejReason.UNKNOWN_ORDER)
+CXL_REJ_DUPLICATE = int(CxlRejReason.DUPLICATE_CL_ORD_ID)
+CXL_REJ_OTHER = int(CxlRejReason.OTHER)
 CXL_REJ_REASON = {RejectReason.TOO_LATE: CXL_REJ_TOO_LATE, RejectReason.UNKNOWN_ORDER: CXL_REJ_UNKNOWN_ORDER}
-RESPONSE_TO_CANCEL = "1"
-RESPONSE_TO_REPLACE = "2"
+RESPONSE_TO_CANCEL: str = CxlRejResponseTo.CANCEL.value
+RESPONSE_TO_REPLACE: str = CxlRejResponseTo.REPLACE.value
 
 # Market data: MDEntryType(269), MDUpdateAction(279), MDReqRejReason(281).
 ENTRY_BID = "0"

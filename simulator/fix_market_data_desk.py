@@ -24,14 +24,12 @@ from simulator.fix_messages import (
     MarketDataIncrement,
     MarketDataReject,
     MarketDataSnapshot,
-    Outgoing,
+    Routed,
     SnapshotEntry,
 )
 from simulator.fix_requests import MarketDataRequest
 from simulator.market import Market
 from simulator.market_data import BookDepth, Trade
-
-Routed = tuple[str, Outgoing]
 
 FULL_BOOK_LEVELS = 1_000
 """Levels per side sent for MarketDepth(264) 0, the full book."""

@@ -32,6 +32,10 @@ class ExecReport:
     last_px: str | None = None
     ord_rej_reason: int | None = None
     text: str | None = None
+    exec_restatement_reason: str | None = None
+    mass_status_req_id: str | None = None
+    tot_num_reports: int | None = None
+    last_rpt_requested: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,9 @@ class MarketDataReject:
 
 Outgoing = ExecReport | CancelReject | MarketDataSnapshot | MarketDataIncrement | MarketDataReject
 
+Routed = tuple[str, Outgoing]
+"""A message and the session key it goes to."""
+
 
 def to_quickfix(record: Outgoing) -> Any:
     """The QuickFIX message for a record (header routing is added when it is sent)."""
@@ -128,7 +135,7 @@ def _exec_report(r: ExecReport) -> Any:
             39: r.ord_status,
             11: r.cl_ord_id,
             41: r.orig_cl_ord_id,
-            55: r.symbol,
+            55: r.symbol or None,  # Symbol is optional in an ExecutionReport: none on a report about no order
             54: r.side,
             40: r.ord_type,
             59: r.tif,
@@ -142,6 +149,10 @@ def _exec_report(r: ExecReport) -> Any:
             60: r.transact_time,
             103: r.ord_rej_reason,
             58: r.text,
+            378: r.exec_restatement_reason,
+            584: r.mass_status_req_id,
+            911: r.tot_num_reports,
+            912: r.last_rpt_requested,
         },
     )
 

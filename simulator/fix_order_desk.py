@@ -1,67 +1,171 @@
-"""Order entry over FIX: ClOrdIDs per session, requests turned into market calls, updates into reports."""
+"""Order entry over FIX: ClOrdIDs per session, requests turned into market calls, updates into reports.
+
+With faults set for a session (`VenueFaults`), the desk also misbehaves for it on purpose, never against the
+book: what a report says is what the book did; only when it arrives, how often, or whether a cancel is heard
+at all, changes. Held messages, late News and the venue's own actions come out of `release_due()`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 
+from fix_config.vocabulary import Boolean
 from simulator.fix_codes import (
     CXL_REJ_DUPLICATE,
     CXL_REJ_OTHER,
     CXL_REJ_REASON,
     CXL_REJ_UNKNOWN_ORDER,
     EXEC_TYPE,
+    EXEC_TYPE_DONE_FOR_DAY,
     EXEC_TYPE_ORDER_STATUS,
+    EXEC_TYPE_RESTATED,
     ORD_REJ_DUPLICATE,
     ORD_REJ_OTHER,
     ORD_REJ_QUANTITY,
     ORD_REJ_REASON,
     ORD_REJ_UNKNOWN_SYMBOL,
     ORD_STATUS,
+    ORD_STATUS_DONE_FOR_DAY,
     ORD_TYPE_FROM_FIX,
     ORD_TYPE_TO_FIX,
     RESPONSE_TO_CANCEL,
     RESPONSE_TO_REPLACE,
+    RESTATED_PARTIAL_DECLINE,
     SIDE_FROM_FIX,
     SIDE_TO_FIX,
+    SIDE_UNDISCLOSED,
     TIF_FROM_FIX,
     TIF_TO_FIX,
     parse_price,
     parse_quantity,
     utc_timestamp,
 )
-from simulator.fix_messages import CancelReject, ExecReport, Outgoing
-from simulator.fix_requests import CancelRequest, NewOrderRequest, ReplaceRequest, StatusRequest
+from simulator.fix_faults import NO_ORDER_ID, SessionFaults, is_ack, may_duplicate, shuffle
+from simulator.fix_messages import CancelReject, ExecReport, Routed
+from simulator.fix_requests import (
+    CancelRequest,
+    MassStatusRequest,
+    NewOrderRequest,
+    OrderRequest,
+    ReplaceRequest,
+    StatusRequest,
+)
 from simulator.market import Market
 from simulator.order_state import OrderRefused, OrderState, OrderStatus, OrderUpdate, UpdateKind
 from simulator.orders import OrderType
+from simulator.timed_queue import TimedQueue
+from simulator.venue_faults import VenueFaults
 
-Routed = tuple[str, Outgoing]
-"""A message and the session key it goes to."""
+__all__ = ["LedgerFill", "OrderDesk", "Routed", "VenueOrderRecord"]
 
 _REJECTED = ORD_STATUS[OrderStatus.REJECTED]
-_NO_ORDER_ID = "NONE"
+_NO_ORDER_ID = NO_ORDER_ID
+_NO_WORKING_ORDERS = "no working orders"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFill:
+    """One fill as the venue reported it: its ExecID, quantity and the price on the wire."""
+
+    exec_id: str
+    qty: int
+    price: float
+
+
+@dataclass(frozen=True, slots=True)
+class VenueOrderRecord:
+    """The venue's truth about one FIX order: every ClOrdID it answered to, its fills and where it stands."""
+
+    session: str
+    order_id: str
+    cl_ord_ids: tuple[str, ...]
+    symbol: str
+    side: str
+    qty: int
+    cum_qty: int
+    fills: tuple[LedgerFill, ...]
+    working: bool
+    ord_status: str
 
 
 @dataclass(slots=True)
 class _Ticket:
-    """A FIX order: whose it is and the ClOrdID it currently answers to."""
+    """A FIX order: whose it is, the ClOrdID it answers to now and every one before, its fills."""
 
     session: str
     cl_ord_id: str
+    known_as: list[str]
+    fills: list[LedgerFill]
+
+
+@dataclass(frozen=True, slots=True)
+class _LateNew:
+    """A NewOrderSingle held back before it reaches the book."""
+
+    session: str
+    request: NewOrderRequest
+
+
+class _Action(Enum):
+    CANCEL = "cancel"
+    DONE_FOR_DAY = "done for day"
+    RESTATE = "restate"
+
+
+@dataclass(frozen=True, slots=True)
+class _VenueAction:
+    """Something the venue does to a working order on its own."""
+
+    action: _Action
+    order_id: int
+
+
+_Held = tuple[str, ExecReport | CancelReject] | _LateNew | _VenueAction
 
 
 class OrderDesk:
-    """NewOrderSingle, cancel, cancel/replace and status requests for FIX sessions; owners are session keys."""
+    """New, cancel, cancel/replace, status and mass status requests for FIX sessions; owners are session keys.
 
-    def __init__(self, market: Market, run_tag: str) -> None:
+    `faults` maps session keys to fault settings (none by default). Every method returns the messages to send
+    now, in order; `release_due()` returns those that fall due later.
+    """
+
+    def __init__(self, market: Market, run_tag: str, faults: Mapping[str, VenueFaults] | None = None) -> None:
         self._market = market
         self._run_tag = run_tag
         self._tickets: dict[int, _Ticket] = {}
         self._orders_by_cl_ord_id: dict[tuple[str, str], int] = {}
         self._used_cl_ord_ids: set[tuple[str, str]] = set()
+        self._done_for_day: set[int] = set()
         self._exec_count = 0
+        self._faults: dict[str, SessionFaults] = {}
+        self._held: TimedQueue[_Held] = TimedQueue()
+        for session, settings in (faults or {}).items():
+            self.set_faults(session, settings)
+
+    def set_faults(self, session: str, faults: VenueFaults | None) -> None:
+        """Misbehave for a session as `faults` says from now on (None or all-off: behave)."""
+        if faults is None or not faults.active:
+            self._faults.pop(session, None)
+        else:
+            self._faults[session] = SessionFaults(faults)
 
     # -- requests ----------------------------------------------------------------------------------
+
+    def handle(self, session: str, request: OrderRequest) -> list[Routed]:
+        """Any order-entry request."""
+        if isinstance(request, NewOrderRequest):
+            return self.new_order(session, request)
+        if isinstance(request, CancelRequest):
+            return self.cancel(session, request)
+        if isinstance(request, ReplaceRequest):
+            return self.replace(session, request)
+        if isinstance(request, StatusRequest):
+            return self.status(session, request)
+        return self.mass_status(session, request)
 
     def new_order(self, session: str, request: NewOrderRequest) -> list[Routed]:
         """Validate the wire values, enter the order, report what happened."""
@@ -69,7 +173,13 @@ class OrderDesk:
         if key in self._used_cl_ord_ids:
             return [self._reject_new(session, request, ORD_REJ_DUPLICATE, f"duplicate ClOrdID {request.cl_ord_id}")]
         self._used_cl_ord_ids.add(key)
+        faults = self._faults.get(session)
+        if faults is not None and faults.happens(faults.settings.cancel_overtakes_new):
+            self._held.put(self._market.now + faults.delay(), _LateNew(session, request))
+            return []
+        return self._out(self._enter(session, request))
 
+    def _enter(self, session: str, request: NewOrderRequest) -> list[Routed]:
         side = SIDE_FROM_FIX.get(request.side)
         order_type = ORD_TYPE_FROM_FIX.get(request.ord_type)
         tif = TIF_FROM_FIX.get(request.tif or "0")
@@ -97,12 +207,17 @@ class OrderDesk:
 
         updates = self._market.submit(session, request.symbol, side, qty, order_type, price, tif)
         order_id = updates[0].order.order_id
-        self._tickets[order_id] = _Ticket(session, request.cl_ord_id)
-        self._orders_by_cl_ord_id[key] = order_id
-        return self.report(updates)
+        self._tickets[order_id] = _Ticket(session, request.cl_ord_id, [request.cl_ord_id], [])
+        self._orders_by_cl_ord_id[(session, request.cl_ord_id)] = order_id
+        routed = self._reports(updates)
+        self._plan_venue_actions(session, order_id)
+        return routed
 
     def cancel(self, session: str, request: CancelRequest) -> list[Routed]:
         """Cancel the order OrigClOrdID names; OrderCancelReject when it cannot be."""
+        faults = self._faults.get(session)
+        if faults is not None and faults.happens(faults.settings.drop_cancels):
+            return []  # lost on the way: not seen, not carried out, not answered
         order_id, refusal = self._lookup_for_change(session, request.cl_ord_id, request.orig_cl_ord_id)
         if refusal is not None:
             return [(session, self._cancel_reject(request, RESPONSE_TO_CANCEL, *refusal, order_id=order_id))]
@@ -113,7 +228,7 @@ class OrderDesk:
             reason = CXL_REJ_REASON.get(refused.reason, CXL_REJ_OTHER)
             return [(session, self._cancel_reject(request, RESPONSE_TO_CANCEL, reason, refused.text, order_id))]
         self._rename(order_id, session, request.cl_ord_id)
-        return self.report(updates, orig_cl_ord_id=request.orig_cl_ord_id)
+        return self._out(self._reports(updates, orig_cl_ord_id=request.orig_cl_ord_id))
 
     def replace(self, session: str, request: ReplaceRequest) -> list[Routed]:
         """Give the order OrigClOrdID names a new total quantity and price; later reports use the new ClOrdID."""
@@ -133,7 +248,7 @@ class OrderDesk:
             reason = CXL_REJ_REASON.get(refused.reason, CXL_REJ_OTHER)
             return [(session, self._cancel_reject(request, RESPONSE_TO_REPLACE, reason, refused.text, order_id))]
         self._rename(order_id, session, request.cl_ord_id)
-        return self.report(updates, orig_cl_ord_id=request.orig_cl_ord_id)
+        return self._out(self._reports(updates, orig_cl_ord_id=request.orig_cl_ord_id))
 
     def status(self, session: str, request: StatusRequest) -> list[Routed]:
         """An ExecutionReport with ExecType I for the order ClOrdID names (OrdStatus 8 when unknown)."""
@@ -158,34 +273,93 @@ class OrderDesk:
         report = self._exec_report(state, EXEC_TYPE_ORDER_STATUS, request.cl_ord_id, self._market.now)
         return [(session, report)]
 
-    # -- reports -----------------------------------------------------------------------------------
-
-    def report(self, updates: list[OrderUpdate], orig_cl_ord_id: str | None = None) -> list[Routed]:
-        """ExecutionReports for updates to FIX orders; `orig_cl_ord_id` goes on a cancel or replace report."""
-        routed: list[Routed] = []
-        for update in updates:
-            ticket = self._tickets.get(update.order.order_id)
-            if ticket is None:
-                continue  # an order entered other than over FIX
-            answers_change = update.kind in (UpdateKind.CANCELED, UpdateKind.REPLACED)
-            report = self._exec_report(
-                update.order,
-                EXEC_TYPE[update.kind],
-                ticket.cl_ord_id,
-                update.time,
-                orig_cl_ord_id=orig_cl_ord_id if answers_change else None,
-                last=(update.last_qty, update.last_price) if update.kind is UpdateKind.TRADE else None,
-                ord_rej_reason=(
-                    ORD_REJ_REASON.get(update.reject_reason, ORD_REJ_OTHER) if update.reject_reason else None
-                ),
-                text=update.text or None,
+    def mass_status(self, session: str, request: MassStatusRequest) -> list[Routed]:
+        """One ExecutionReport (ExecType I) per working order of the session, the last with LastRptRequested Y;
+        a single report with ClOrdID NONE when there is none."""
+        orders = [
+            state for state in self._market.open_orders(session)
+            if state.order_id in self._tickets and request.symbol in (None, state.symbol)
+        ]  # fmt: skip
+        now = self._market.now
+        if not orders:
+            empty = ExecReport(
+                order_id=_NO_ORDER_ID,
+                exec_id=self._next_exec_id(),
+                exec_type=EXEC_TYPE_ORDER_STATUS,
+                ord_status=_REJECTED,
+                cl_ord_id=_NO_ORDER_ID,
+                symbol=request.symbol or "",
+                side=SIDE_UNDISCLOSED,
+                leaves_qty=0,
+                cum_qty=0,
+                avg_px="0",
+                transact_time=utc_timestamp(now),
+                text=_NO_WORKING_ORDERS,
+                mass_status_req_id=request.mass_status_req_id,
+                tot_num_reports=0,
+                last_rpt_requested=Boolean.YES.value,
             )
-            routed.append((ticket.session, report))
+            return [(session, empty)]
+        routed: list[Routed] = []
+        for index, state in enumerate(orders, start=1):
+            report = self._exec_report(state, EXEC_TYPE_ORDER_STATUS, self._tickets[state.order_id].cl_ord_id, now)
+            routed.append((session, dataclasses.replace(
+                report,
+                mass_status_req_id=request.mass_status_req_id,
+                tot_num_reports=len(orders),
+                last_rpt_requested=Boolean.YES.value if index == len(orders) else Boolean.NO.value,
+            )))  # fmt: skip
         return routed
 
-    def cancel_session(self, session: str) -> int:
-        """Cancel every working order of a session that has gone (no reports: nobody to send them to)."""
-        return len(self._market.cancel_all(session))
+    # -- reports and time --------------------------------------------------------------------------
+
+    def report(self, updates: list[OrderUpdate]) -> list[Routed]:
+        """ExecutionReports for updates to FIX orders that the venue did not ask for (flow fills, kills)."""
+        return self._out(self._reports(updates))
+
+    def release_due(self) -> list[Routed]:
+        """What falls due by the market's now, in time order: held messages, late News reaching the book (and
+        what they cause), the venue's own actions on orders (and their reports)."""
+        now = self._market.now
+        routed: list[Routed] = []
+        while (item := self._held.pop_due(now)) is not None:
+            if isinstance(item, _LateNew):
+                routed.extend(self._out(self._enter(item.session, item.request)))
+            elif isinstance(item, _VenueAction):
+                routed.extend(self._out(self._act(item)))
+            else:
+                routed.append(item)
+        return routed
+
+    def next_due(self) -> float | None:
+        """When `release_due()` next has something; None when nothing is held."""
+        return self._held.next_due()
+
+    def cancel_session(self, session: str) -> list[Routed]:
+        """Cancel every working order of a session that has gone, and drop its News still on their way."""
+        self._held.discard(lambda item: isinstance(item, _LateNew) and item.session == session)
+        return self.report(self._market.cancel_all(session))
+
+    def ledger(self, session: str | None = None) -> list[VenueOrderRecord]:
+        """Every FIX order that reached the book (of one session, or all), oldest first, as the book has it."""
+        records: list[VenueOrderRecord] = []
+        for order_id, ticket in sorted(self._tickets.items()):
+            if session is not None and ticket.session != session:
+                continue
+            state = self._market.status(ticket.session, order_id)
+            records.append(VenueOrderRecord(
+                session=ticket.session,
+                order_id=self._order_id(order_id),
+                cl_ord_ids=tuple(ticket.known_as),
+                symbol=state.symbol,
+                side=SIDE_TO_FIX[state.side],
+                qty=state.qty,
+                cum_qty=state.cum_qty,
+                fills=tuple(ticket.fills),
+                working=not state.status.is_done,
+                ord_status=self._ord_status(state),
+            ))  # fmt: skip
+        return records
 
     # -- internals ---------------------------------------------------------------------------------
 
@@ -214,9 +388,115 @@ class OrderDesk:
             return CXL_REJ_OTHER, f"Price(44) {request.price} is not a number"
         return None
 
+    def _reports(
+        self,
+        updates: list[OrderUpdate],
+        *,
+        orig_cl_ord_id: str | None = None,
+        exec_type: str | None = None,
+        text: str | None = None,
+        restatement_reason: str | None = None,
+    ) -> list[Routed]:
+        """ExecutionReports for updates to FIX orders; `orig_cl_ord_id` goes on a cancel or replace report, and
+        `exec_type` / `text` replace those of a cancel or replace the venue did on its own."""
+        routed: list[Routed] = []
+        for update in updates:
+            ticket = self._tickets.get(update.order.order_id)
+            if ticket is None:
+                continue  # an order entered other than over FIX
+            changes = update.kind in (UpdateKind.CANCELED, UpdateKind.REPLACED)
+            report = self._exec_report(
+                update.order,
+                (exec_type if changes else None) or EXEC_TYPE[update.kind],
+                ticket.cl_ord_id,
+                update.time,
+                orig_cl_ord_id=orig_cl_ord_id if changes else None,
+                last=(update.last_qty, update.last_price) if update.kind is UpdateKind.TRADE else None,
+                ord_rej_reason=(
+                    ORD_REJ_REASON.get(update.reject_reason, ORD_REJ_OTHER) if update.reject_reason else None
+                ),
+                text=(text if changes else None) or update.text or None,
+            )
+            if changes and restatement_reason is not None:
+                report = dataclasses.replace(report, exec_restatement_reason=restatement_reason)
+            if report.last_qty is not None and report.last_px is not None:
+                ticket.fills.append(LedgerFill(report.exec_id, report.last_qty, float(report.last_px)))
+            routed.append((ticket.session, report))
+        return routed
+
+    def _out(self, routed: list[Routed]) -> list[Routed]:
+        """What goes out now once each session's faults have had their say; the rest is held."""
+        if not self._faults:
+            return routed
+        now = self._market.now
+        out: list[Routed] = []
+        for session, record in shuffle(routed, self._faults):
+            faults = self._faults.get(session)
+            if faults is None or not isinstance(record, ExecReport | CancelReject):
+                out.append((session, record))
+                continue
+            if is_ack(record) and faults.happens(faults.settings.delay_acks):
+                self._held.put(now + faults.delay(), (session, record))
+            else:
+                out.append((session, record))
+            if may_duplicate(record) and faults.happens(faults.settings.duplicate_reports):
+                self._held.put(now + faults.delay(), (session, record))
+        return out
+
+    def _plan_venue_actions(self, session: str, order_id: int) -> None:
+        """Draw, once at entry, whether and when the venue will cancel, end or cut this order on its own."""
+        faults = self._faults.get(session)
+        if faults is None or self._market.status(session, order_id).status.is_done:
+            return
+        for action, probability in (
+            (_Action.CANCEL, faults.settings.unsolicited_cancels),
+            (_Action.DONE_FOR_DAY, faults.settings.done_for_day),
+            (_Action.RESTATE, faults.settings.restatements),
+        ):
+            if faults.happens(probability):
+                self._held.put(self._market.now + faults.event_delay(), _VenueAction(action, order_id))
+
+    def _act(self, item: _VenueAction) -> list[Routed]:
+        """The venue cancels, ends (DoneForDay) or cuts (restatement) a working order; nothing once it is done."""
+        ticket = self._tickets[item.order_id]
+        state = self._market.status(ticket.session, item.order_id)
+        if state.status.is_done:
+            return []
+        if item.action is _Action.CANCEL:
+            updates = self._market.cancel(ticket.session, item.order_id)
+            return self._reports(updates, text="cancelled by the venue")
+        if item.action is _Action.DONE_FOR_DAY:
+            updates = self._market.cancel(ticket.session, item.order_id)
+            self._done_for_day.add(item.order_id)
+            return self._reports(updates, exec_type=EXEC_TYPE_DONE_FOR_DAY, text="done for day")
+        # A restatement cuts whole lots and leaves at least one unit working, so the order stays as it was.
+        lot = self._market.spec(state.symbol).lot_size
+        lots = (state.leaves_qty - 1) // lot
+        faults = self._faults.get(ticket.session)
+        if lots < 1 or faults is None:
+            return []
+        qty = state.qty - lot * faults.pick(lots)
+        try:
+            updates = self._market.replace(ticket.session, item.order_id, qty)
+        except OrderRefused:
+            return []
+        return self._reports(
+            updates,
+            exec_type=EXEC_TYPE_RESTATED,
+            text=f"restated by the venue: OrderQty {state.qty} -> {qty}",
+            restatement_reason=RESTATED_PARTIAL_DECLINE,
+        )
+
     def _rename(self, order_id: int, session: str, cl_ord_id: str) -> None:
-        self._tickets[order_id].cl_ord_id = cl_ord_id
+        ticket = self._tickets[order_id]
+        ticket.cl_ord_id = cl_ord_id
+        ticket.known_as.append(cl_ord_id)
         self._orders_by_cl_ord_id[(session, cl_ord_id)] = order_id
+
+    def _ord_status(self, order: OrderState) -> str:
+        if order.order_id in self._done_for_day:
+            return ORD_STATUS_DONE_FOR_DAY
+        return ORD_STATUS[order.status]
 
     def _exec_report(
         self,
@@ -234,7 +514,7 @@ class OrderDesk:
             order_id=self._order_id(order.order_id),
             exec_id=self._next_exec_id(),
             exec_type=exec_type,
-            ord_status=ORD_STATUS[order.status],
+            ord_status=self._ord_status(order),
             cl_ord_id=cl_ord_id,
             orig_cl_ord_id=orig_cl_ord_id,
             symbol=order.symbol,
@@ -287,7 +567,7 @@ class OrderDesk:
         status = _REJECTED
         if order_id is not None:
             ticket = self._tickets[order_id]
-            status = ORD_STATUS[self._market.status(ticket.session, order_id).status]
+            status = self._ord_status(self._market.status(ticket.session, order_id))
         return CancelReject(
             order_id=self._order_id(order_id) if order_id is not None else _NO_ORDER_ID,
             cl_ord_id=request.cl_ord_id,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import quickfix as fix
 import quickfix44 as fix44
+
+from fix_config.vocabulary import MassStatusReqType, MsgType, Tag
 
 # QuickFIX messages are untyped to mypy; these readers are the only place that touches them.
 Message = Any
@@ -54,6 +58,18 @@ class StatusRequest:
     cl_ord_id: str
     symbol: str | None
     side: str
+
+
+@dataclass(frozen=True, slots=True)
+class MassStatusRequest:
+    """OrderMassStatusRequest (AF): every working order of the session, or of one symbol when `symbol` is set."""
+
+    mass_status_req_id: str
+    symbol: str | None
+
+
+OrderRequest = NewOrderRequest | CancelRequest | ReplaceRequest | StatusRequest | MassStatusRequest
+"""What the order desk handles."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +124,29 @@ def read_replace(message: Message) -> ReplaceRequest:
 
 def read_status(message: Message) -> StatusRequest:
     return StatusRequest(cl_ord_id=_required(message, 11), symbol=field(message, 55), side=_required(message, 54))
+
+
+def read_mass_status(message: Message) -> MassStatusRequest:
+    """Types 7 (all orders) and 1 (one security) are served; QuickFIX answers others with a session Reject."""
+    request_type = _required(message, Tag.MASS_STATUS_REQ_TYPE)
+    symbol = field(message, Tag.SYMBOL)
+    if request_type == MassStatusReqType.ALL_ORDERS:
+        return MassStatusRequest(_required(message, Tag.MASS_STATUS_REQ_ID), None)
+    if request_type != MassStatusReqType.BY_SECURITY:
+        raise fix.IncorrectTagValue(Tag.MASS_STATUS_REQ_TYPE)
+    if not symbol:
+        raise fix.RequiredTagMissing(Tag.SYMBOL)
+    return MassStatusRequest(_required(message, Tag.MASS_STATUS_REQ_ID), symbol)
+
+
+ORDER_READERS: dict[str, Callable[[Message], OrderRequest]] = {
+    MsgType.NEW_ORDER_SINGLE: read_new_order,
+    MsgType.ORDER_CANCEL_REQUEST: read_cancel,
+    MsgType.ORDER_CANCEL_REPLACE_REQUEST: read_replace,
+    MsgType.ORDER_STATUS_REQUEST: read_status,
+    MsgType.ORDER_MASS_STATUS_REQUEST: read_mass_status,
+}
+"""MsgType -> the reader that copies an order-entry message into a plain request."""
 
 
 def read_market_data_request(message: Message) -> MarketDataRequest:

@@ -19,6 +19,7 @@ from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
 from simulator.market import Market, simulated_market
 from simulator.market_data import BookDepth
 from simulator.order_state import OrderState
+from simulator.venue_faults import VenueFaults
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class VenueServer:
 
     Settings come from `settings_path` with `overrides` applied and one extra [SESSION] per `extra_targets`.
     Without a `market`, a Poisson-flow market for `universe` and `seed` is built on `clock` (wall time).
+    `faults` maps TargetCompIDs to the faults their sessions get (see `VenueFaults`); none by default.
     """
 
     def __init__(
@@ -44,6 +46,7 @@ class VenueServer:
         clock: Clock | None = None,
         market: Market | None = None,
         cancel_on_disconnect: bool = True,
+        faults: Mapping[str, VenueFaults] | None = None,
     ) -> None:
         if not tick_interval > 0:
             raise ValueError(f"tick_interval must be > 0, got {tick_interval}")
@@ -54,9 +57,14 @@ class VenueServer:
         if port is not None:
             values["SocketAcceptPort"] = str(port)
         self._settings_file = write_settings(state_dir, settings_path, values, extra_targets)
+        sessions = fix.SessionSettings(str(self._settings_file)).getSessions()
+        targets = sorted({sid.getTargetCompID().getValue() for sid in sessions})
+        unknown = sorted(set(faults or {}) - set(targets))
+        if unknown:
+            raise ValueError(f"faults for {', '.join(unknown)}: no such session (sessions: {', '.join(targets)})")
         # OrderIDs and ExecIDs carry the start time in ms, so ids from a restarted venue never repeat.
         run_tag = f"{int(self._clock.now() * 1000):x}"
-        self._app = VenueApplication(self._market, self._clock, run_tag, cancel_on_disconnect)
+        self._app = VenueApplication(self._market, self._clock, run_tag, cancel_on_disconnect, faults)
         self._acceptor: Any = None
         self._quickfix_parts: tuple[Any, ...] = ()
         self._stopping = threading.Event()

@@ -12,25 +12,32 @@ from dataclasses import dataclass
 
 import pytest
 
-from agent.backtest import ReportLog
+from agent.backtest.backtest import ReportLog
 from agent.config import load_config
-from agent.engine import Engine, EngineSettings, IdSource
-from agent.oms_requests import (
+from agent.core.commands import (
+    Command,
+    MassCancelReport,
+    ParentCancelReject,
+    ParentExecReport,
+    VenueCancel,
+    VenueMassStatusRequest,
+    VenueNewOrder,
+    VenueReplace,
+)
+from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.events import (
     CancelRequest,
+    Event,
     MassCancelRequest,
     NewOrderRequest,
     ReplaceRequest,
     StatusRequest,
-)
-from agent.ports import (
-    ParentExecReport,
-    VenueCancel,
-    VenueNewOrder,
-    VenueReplace,
-    VenueStatusRequest,
+    Tick,
+    VenueCancelReject,
+    VenueExecReport,
+    VenueSessionState,
 )
 from agent.strategy_registry import build_strategies
-from agent.venue_reports import VenueCancelReject, VenueExecReport
 from strategies.types import Quote
 
 T0 = 1_800_000_000.0
@@ -64,32 +71,9 @@ class FakeVenue:
     """Records what the engine sends; answers only when the test says so."""
 
     def __init__(self) -> None:
-        self.up = True
         self.sent: list[object] = []
         self.orders: dict[str, VenueOrder] = {}  # current ClOrdID -> order
         self._exec = itertools.count(1)
-
-    def send_new(self, order: VenueNewOrder) -> bool:
-        if not self.up:
-            return False
-        self.sent.append(order)
-        return True
-
-    def send_cancel(self, cancel: VenueCancel) -> bool:
-        if not self.up:
-            return False
-        self.sent.append(cancel)
-        return True
-
-    def send_replace(self, replace: VenueReplace) -> bool:
-        if not self.up:
-            return False
-        self.sent.append(replace)
-        return True
-
-    def send_status_request(self, request: VenueStatusRequest) -> bool:
-        self.sent.append(request)
-        return self.up
 
     def unanswered(self, kind: type) -> list[object]:
         return [m for m in self.sent if isinstance(m, kind) and not getattr(m, "_answered", False)]
@@ -100,20 +84,48 @@ class FakeVenue:
                                "1", last_qty, last_px, cum, leaves, last_px, None)
 
 
+class HarnessOutlet:
+    """The engine's outlet: OMS commands to the recording OMS, venue commands to the fake venue."""
+
+    def __init__(self, oms: ReportLog, venue: FakeVenue) -> None:
+        self.oms = oms
+        self.venue = venue
+
+    def emit(self, command: Command) -> None:
+        if isinstance(command, ParentExecReport | ParentCancelReject | MassCancelReport):
+            self.oms.record(command)
+        else:
+            self.venue.sent.append(command)
+
+
 class Harness:
     def __init__(self, **overrides: object) -> None:
         self.cfg = load_config(**overrides)
         self.clock = ManualClock()
         self.oms = RecordingOms()
         self.venue = FakeVenue()
-        self.engine = Engine(EngineSettings.from_config(self.cfg), self.clock, self.oms, self.venue,
+        self.engine = Engine(settings_from_config(self.cfg), self.clock, HarnessOutlet(self.oms, self.venue),
                              build_strategies(self.cfg), IdSource("t"))
-        self.engine.on_venue_session(True)
+        self.venue_session(True)
         self.quote(19.995, 20.005)
         self._ids = itertools.count(1)
 
+    def send(self, event: Event) -> None:
+        self.engine.dispatch(event)
+
+    def venue_session(self, up: bool) -> None:
+        """The venue session goes up or down; on logon the venue answers the mass status (nothing unknown)."""
+        self.send(VenueSessionState(up))
+        if up:
+            for m in list(self.venue.sent):
+                if isinstance(m, VenueMassStatusRequest):
+                    self.venue.sent.remove(m)
+                    self.send(VenueExecReport("NONE", None, "NONE", f"X{next(self.venue._exec)}", "I", "8", "", "",
+                                              0, 0.0, 0, 0, 0.0, "no working orders",
+                                              mass_status_req_id=m.mass_status_req_id, last_report=True))
+
     def quote(self, bid: float, ask: float, symbol: str = "CRYPTOALPHA", size: int = 5_000) -> None:
-        self.engine.on_quote(Quote(symbol, bid, size, ask, size, self.clock.now()))
+        self.send(Quote(symbol, bid, size, ask, size, self.clock.now()))
 
     def new(self, qty: int | str = 1000, *, symbol: str | None = "CRYPTOALPHA", side: str | None = "1",
             ord_type: str | None = "1", price: str | None = None, duration: float | None = 60.0,
@@ -121,31 +133,31 @@ class Harness:
             effective: float | None = None, transact: float | None = T0) -> str:
         cl = cl_ord_id or f"O{next(self._ids)}"
         expire = self.clock.now() + duration if duration is not None else None
-        self.engine.handle(NewOrderRequest(SESSION, cl, symbol, side, str(qty), ord_type, price, tif, transact,
+        self.send(NewOrderRequest(SESSION, cl, symbol, side, str(qty), ord_type, price, tif, transact,
                                            effective, expire, strategy, None))
         return cl
 
     def cancel(self, orig: str) -> str:
         cl = f"C{next(self._ids)}"
-        self.engine.handle(CancelRequest(SESSION, cl, orig, None, None))
+        self.send(CancelRequest(SESSION, cl, orig, None, None))
         return cl
 
     def replace(self, orig: str, qty: int, price: str | None = None) -> str:
         cl = f"R{next(self._ids)}"
-        self.engine.handle(ReplaceRequest(SESSION, cl, orig, "CRYPTOALPHA", "1", str(qty), None, price, None))
+        self.send(ReplaceRequest(SESSION, cl, orig, "CRYPTOALPHA", "1", str(qty), None, price, None))
         return cl
 
     def mass_cancel(self, kind: str = "7", symbol: str | None = None) -> str:
         cl = f"M{next(self._ids)}"
-        self.engine.handle(MassCancelRequest(SESSION, cl, kind, symbol))
+        self.send(MassCancelRequest(SESSION, cl, kind, symbol))
         return cl
 
     def status(self, cl_ord_id: str) -> None:
-        self.engine.handle(StatusRequest(SESSION, cl_ord_id, None))
+        self.send(StatusRequest(SESSION, cl_ord_id, None))
 
     def tick(self, seconds: float = 0.0) -> None:
         self.clock.t += seconds
-        self.engine.on_tick()
+        self.send(Tick())
 
     # venue answers
     def ack_all(self) -> None:
@@ -157,21 +169,21 @@ class Harness:
             if isinstance(m, VenueNewOrder):
                 px = float(m.price) if m.price is not None else None
                 self.venue.orders[m.cl_ord_id] = VenueOrder(m.cl_ord_id, m.qty, px, m.tif.value)
-                self.engine.on_venue_report(self.venue.report(m.cl_ord_id, "0", "0", leaves=m.qty))
+                self.send(self.venue.report(m.cl_ord_id, "0", "0", leaves=m.qty))
             elif isinstance(m, VenueCancel):
                 order = self.venue.orders.pop(m.orig_cl_ord_id, None)
                 if order is None or not order.live:
-                    self.engine.on_venue_cancel_reject(VenueCancelReject(m.cl_ord_id, m.orig_cl_ord_id, "2", "1",
+                    self.send(VenueCancelReject(m.cl_ord_id, m.orig_cl_ord_id, "2", "1",
                                                                          "0", "too late"))
                     continue
                 order.live = False
-                self.engine.on_venue_report(self.venue.report(m.cl_ord_id, "4", "4", orig=m.orig_cl_ord_id,
+                self.send(self.venue.report(m.cl_ord_id, "4", "4", orig=m.orig_cl_ord_id,
                                                               cum=order.cum))
             elif isinstance(m, VenueReplace):
                 order = self.venue.orders.pop(m.orig_cl_ord_id)
                 order.cl_ord_id, order.qty, order.price = m.cl_ord_id, m.qty, float(m.price)
                 self.venue.orders[m.cl_ord_id] = order
-                self.engine.on_venue_report(self.venue.report(m.cl_ord_id, "5", "0", orig=m.orig_cl_ord_id,
+                self.send(self.venue.report(m.cl_ord_id, "5", "0", orig=m.orig_cl_ord_id,
                                                               cum=order.cum, leaves=order.qty - order.cum))
 
     def fill(self, cl_ord_id: str, qty: int, px: float) -> None:
@@ -180,7 +192,7 @@ class Harness:
         status = "2" if order.cum >= order.qty else "1"
         if status == "2":
             order.live = False
-        self.engine.on_venue_report(self.venue.report(cl_ord_id, "F", status, last_qty=qty, last_px=px,
+        self.send(self.venue.report(cl_ord_id, "F", status, last_qty=qty, last_px=px,
                                                       cum=order.cum, leaves=order.qty - order.cum))
 
     def live_venue_orders(self) -> list[VenueOrder]:
@@ -191,7 +203,7 @@ class Harness:
         for o in self.live_venue_orders():
             if o.tif == "3":
                 o.live = False
-                self.engine.on_venue_report(self.venue.report(o.cl_ord_id, "4", "4", cum=o.cum))
+                self.send(self.venue.report(o.cl_ord_id, "4", "4", cum=o.cum))
 
 
 TERMINAL = {"2", "3", "4", "8", "C"}

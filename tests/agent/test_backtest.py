@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from engine_harness import assert_parent_invariants
 
-from agent.backtest import BacktestOrder, BacktestResult, run_backtest, with_market_instruments
+from agent.backtest.backtest import BacktestOrder, BacktestResult, run_backtest, with_market_instruments
 from agent.config import load_config
 from simulator.market import simulated_market
 

@@ -9,7 +9,7 @@ import pytest
 
 import fix_config
 from agent.config import ConfigError, load_config
-from agent.fix_dictionary import build_oms_dictionary
+from agent.fix.dictionary import build_oms_dictionary
 from simulator.instruments import DEFAULT_UNIVERSE
 
 

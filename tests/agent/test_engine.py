@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from engine_harness import SESSION, Harness, VenueOrder
 
-from agent.ports import VenueCancel, VenueNewOrder, VenueReplace, VenueStatusRequest
+from agent.core.commands import VenueCancel, VenueNewOrder, VenueReplace, VenueStatusRequest
+from agent.core.events import ShutdownRequested
 
 
 def working_parent(qty: int) -> tuple[Harness, str, VenueOrder]:
@@ -58,8 +59,8 @@ def test_duplicate_exec_id_is_counted_once() -> None:
     h.ack_all()
     (order,) = h.live_venue_orders()
     rep = h.venue.report(order.cl_ord_id, "F", "1", last_qty=10, last_px=20.0, cum=10, leaves=order.qty - 10)
-    h.engine.on_venue_report(rep)
-    h.engine.on_venue_report(rep)
+    h.send(rep)
+    h.send(rep)
     assert next(iter(h.engine.parents.values())).cum_qty == 10
 
 
@@ -122,7 +123,7 @@ def test_expire_before_effective_is_rejected() -> None:
 
 def test_parent_refused_while_venue_is_down() -> None:
     h = Harness()
-    h.engine.on_venue_session(False)
+    h.venue_session(False)
     h.new(1000)
     assert h.oms.reports[-1].ord_rej_reason == "2"
 
@@ -273,14 +274,14 @@ def test_repeated_venue_rejects_cancel_the_parent() -> None:
         for m in h.venue.unanswered(VenueNewOrder):
             object.__setattr__(m, "_answered", True)
             assert isinstance(m, VenueNewOrder)
-            h.engine.on_venue_report(h.venue.report(m.cl_ord_id, "8", "8"))
+            h.send(h.venue.report(m.cl_ord_id, "8", "8"))
     last = h.oms.for_order(cl)[-1]
     assert last.ord_status == "4" and "3 consecutive venue rejects" in (last.text or "")
 
 
 def test_orphan_venue_order_is_cancelled() -> None:
     h = Harness()
-    h.engine.on_venue_report(h.venue.report("GHOST", "0", "0", leaves=100))
+    h.send(h.venue.report("GHOST", "0", "0", leaves=100))
     (cancel,) = h.venue.unanswered(VenueCancel)
     assert isinstance(cancel, VenueCancel) and cancel.orig_cl_ord_id == "GHOST"
 
@@ -290,8 +291,8 @@ def test_reconnect_asks_the_venue_about_live_children() -> None:
     h.new(1000)
     h.tick()
     h.ack_all()
-    h.engine.on_venue_session(False)
-    h.engine.on_venue_session(True)
+    h.venue_session(False)
+    h.venue_session(True)
     assert len(h.venue.unanswered(VenueStatusRequest)) == 1
 
 
@@ -300,7 +301,7 @@ def test_shutdown_cancels_children_and_parents() -> None:
     cl = h.new(1000)
     h.tick()
     h.ack_all()
-    h.engine.shutdown()
+    h.send(ShutdownRequested())
     h.ack_all()
     assert h.engine.idle
     last = h.oms.for_order(cl)[-1]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import quickfix as fix
 
-from agent.fix_oms_gateway import build_cancel_reject, build_exec_report, build_mass_cancel_report, parse_oms_message
-from agent.fix_time import format_utc_timestamp, parse_utc_timestamp
-from agent.fix_venue_gateway import parse_cancel_reject, parse_exec_report, parse_market_data
+from agent.core.commands import MassCancelReport, ParentCancelReject, ParentExecReport
+from agent.core.oms_requests import CancelRequest, MassCancelRequest, NewOrderRequest, ReplaceRequest, StatusRequest
+from agent.fix.fix_time import format_utc_timestamp, parse_utc_timestamp
+from agent.fix.oms_gateway import build_cancel_reject, build_exec_report, build_mass_cancel_report, parse_oms_message
+from agent.fix.venue_messages import parse_cancel_reject, parse_exec_report, parse_market_data
 from agent.market_data_book import MarketDataBook
-from agent.oms_requests import CancelRequest, MassCancelRequest, NewOrderRequest, ReplaceRequest, StatusRequest
-from agent.ports import MassCancelReport, ParentCancelReject, ParentExecReport
 
 SOH = "\x01"
 

@@ -9,7 +9,7 @@ from fix_stack import Stack, start_agent
 
 from agent.config import load_config
 from agent.demo import free_port
-from agent.oms_client import OmsClient
+from agent.fix.oms_client import OmsClient
 from simulator.fix_venue import VenueServer
 from strategies.twap import TwapConfig
 

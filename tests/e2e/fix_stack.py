@@ -14,7 +14,7 @@ from pathlib import Path
 import uvloop
 
 from agent.config import AgentConfig
-from agent.oms_client import OmsClient
+from agent.fix.oms_client import OmsClient
 from agent.runtime import AgentRuntime
 from simulator.fix_venue import VenueServer
 

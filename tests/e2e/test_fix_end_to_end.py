@@ -7,7 +7,7 @@ import time
 import pytest
 from fix_stack import Stack
 
-from agent.oms_client import TERMINAL_STATUSES, OmsClient, Received
+from agent.fix.oms_client import TERMINAL_STATUSES, OmsClient, Received
 
 pytestmark = pytest.mark.e2e
 
@@ -133,7 +133,7 @@ REJECTS = [
 @pytest.mark.parametrize(("name", "changes", "reason", "text"), REJECTS, ids=[r[0] for r in REJECTS])
 def test_bad_parent_is_rejected_over_fix(stack: Stack, oms: OmsClient, name: str,
                                          changes: list[tuple[int, str | None]], reason: str, text: str) -> None:
-    from agent.fix_time import format_utc_timestamp
+    from agent.fix.fix_time import format_utc_timestamp
 
     cl = oms.next_id()
     fields: dict[int, str | None] = {11: cl, 55: SYMBOL, 54: "1", 60: format_utc_timestamp(time.time()),
@@ -161,7 +161,7 @@ def test_duplicate_cl_ord_id_is_rejected_over_fix(stack: Stack, oms: OmsClient) 
 
 
 def test_malformed_message_gets_a_session_reject(stack: Stack, oms: OmsClient) -> None:
-    from agent.fix_time import format_utc_timestamp
+    from agent.fix.fix_time import format_utc_timestamp
 
     oms.send("D", [(11, oms.next_id()), (55, SYMBOL), (54, "1"), (60, format_utc_timestamp(time.time())),
                    (38, "lots"), (40, "1")])

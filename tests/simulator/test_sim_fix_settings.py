@@ -28,7 +28,7 @@ def test_written_settings_load_in_quickfix_with_the_state_dir_paths(tmp_path: Pa
 def test_the_checked_in_template_is_a_24h_fix44_acceptor() -> None:
     text = DEFAULT_SETTINGS.read_text()
     for line in ("ConnectionType=acceptor", "BeginString=FIX.4.4", "SenderCompID=SIMVENUE", "TargetCompID=FOOTPRINT",
-                 "SocketAcceptPort=9879", "StartTime=00:00:00", "EndTime=00:00:00", "ResetOnLogon=Y",
+                 "SocketAcceptPort=9879", "StartTime=00:00:00", "EndTime=00:00:00", "ResetOnLogon=N",
                  "UseDataDictionary=Y"):  # fmt: skip
         assert line in text.splitlines()
 

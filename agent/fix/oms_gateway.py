@@ -1,7 +1,7 @@
 """The OMS side of the agent over FIX: QuickFIX acceptor in, ExecutionReports out.
 
 QuickFIX calls us on its own threads. Each callback copies what it needs into a plain request
-(`agent.oms_requests`) and hands it to the event loop; nothing escapes a callback but QuickFIX's
+(`agent.core.oms_requests`) and hands it to the event loop; nothing escapes a callback but QuickFIX's
 own exceptions (an unsupported message type becomes a BusinessMessageReject).
 """
 
@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 import quickfix as fix
 
-from agent.fix_time import format_utc_timestamp, parse_utc_timestamp
-from agent.oms_requests import (
+from agent.core.commands import MassCancelReport, OmsCommand, ParentCancelReject, ParentExecReport
+from agent.core.events import OmsSessionState
+from agent.core.oms_requests import (
     CancelRequest,
     MassCancelRequest,
     NewOrderRequest,
@@ -21,17 +22,14 @@ from agent.oms_requests import (
     ReplaceRequest,
     StatusRequest,
 )
-from agent.ports import MassCancelReport, ParentCancelReject, ParentExecReport
-from agent.quickfix_application import GuardedApplication
+from agent.fix.fields import field
+from agent.fix.fix_time import format_utc_timestamp, parse_utc_timestamp
+from agent.fix.quickfix_application import GuardedApplication
+from fix_config.vocabulary import Boolean, Tag
 
 log = logging.getLogger("footprint.oms")
 
 SUPPORTED = ("D", "F", "G", "q", "H")
-
-
-def field(msg: fix.Message, tag: int) -> str | None:
-    """A body field's text, or None when absent."""
-    return msg.getField(tag) if msg.isSetField(tag) else None
 
 
 def _timestamp(msg: fix.Message, tag: int, name: str, bad: list[str]) -> float | None:
@@ -160,18 +158,39 @@ def build_mass_cancel_report(r: MassCancelReport) -> fix.Message:
     return msg
 
 
+def build_oms_message(command: OmsCommand) -> fix.Message:
+    """The QuickFIX message for one command to the OMS."""
+    if isinstance(command, ParentExecReport):
+        return build_exec_report(command)
+    if isinstance(command, ParentCancelReject):
+        return build_cancel_reject(command)
+    return build_mass_cancel_report(command)
+
+
 class OmsApplication(GuardedApplication):
-    """QuickFIX callbacks for the OMS sessions, and the OmsPort the engine sends through."""
+    """QuickFIX callbacks for the OMS sessions, and the sender of every command to the OMS."""
 
     label = "OMS"
 
-    def __init__(self, submit: Callable[[OmsRequest], None]) -> None:
+    def __init__(self, submit: Callable[[OmsRequest | OmsSessionState], None]) -> None:
         super().__init__()
         self._submit = submit
         self._sessions: dict[str, fix.SessionID] = {}
 
     def on_create(self, session_id: fix.SessionID) -> None:
         self._sessions[session_id.toString()] = session_id
+
+    def on_logon(self, session_id: fix.SessionID) -> None:
+        super().on_logon(session_id)
+        self._submit(OmsSessionState(session_id.toString(), True))
+
+    def on_logout(self, session_id: fix.SessionID) -> None:
+        super().on_logout(session_id)
+        self._submit(OmsSessionState(session_id.toString(), False))
+
+    @property
+    def sessions(self) -> list[str]:
+        return sorted(self._sessions)
 
     def fromApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
         try:
@@ -187,22 +206,17 @@ class OmsApplication(GuardedApplication):
         except Exception:
             log.exception("could not hand over %s", request)
 
-    # OmsPort
-    def _send(self, session: str, msg: fix.Message) -> None:
-        sid = self._sessions.get(session)
+    def send(self, command: OmsCommand, *, poss_resend: bool = False) -> None:
+        """Hand one message to QuickFIX. An OMS that is logged out gets it on reconnect (QuickFIX stores it and
+        resends on the OMS's resend request); `poss_resend` marks a message that may already have gone out."""
+        sid = self._sessions.get(command.session)
         if sid is None:
-            log.error("no OMS session %s to send to", session)
+            log.error("no OMS session %s to send to", command.session)
             return
+        msg = build_oms_message(command)
+        if poss_resend:
+            msg.getHeader().setField(Tag.POSS_RESEND, Boolean.YES.value)
         try:
             fix.Session.sendToTarget(msg, sid)
         except fix.SessionNotFound:
-            log.error("OMS session %s not found", session)
-
-    def send_exec_report(self, report: ParentExecReport) -> None:
-        self._send(report.session, build_exec_report(report))
-
-    def send_cancel_reject(self, reject: ParentCancelReject) -> None:
-        self._send(reject.session, build_cancel_reject(reject))
-
-    def send_mass_cancel_report(self, report: MassCancelReport) -> None:
-        self._send(report.session, build_mass_cancel_report(report))
+            log.error("OMS session %s not found", command.session)

@@ -8,33 +8,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from fix_config.vocabulary import TERMINAL_ORD_STATUS, OrdStatus
 
-class OrdStatus(StrEnum):
-    """FIX OrdStatus(39) values."""
-
-    PENDING_NEW = "A"
-    NEW = "0"
-    PARTIALLY_FILLED = "1"
-    FILLED = "2"
-    DONE_FOR_DAY = "3"
-    CANCELED = "4"
-    PENDING_CANCEL = "6"
-    REJECTED = "8"
-    EXPIRED = "C"
-    PENDING_REPLACE = "E"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL
-
-    @property
-    def is_pending(self) -> bool:
-        return self in (OrdStatus.PENDING_NEW, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE)
+__all__ = ["TERMINAL", "TRANSITIONS", "IllegalTransition", "OrdStatus", "OrderEvent", "OrderStateMachine", "next_state"]
 
 
-TERMINAL = frozenset(
-    {OrdStatus.FILLED, OrdStatus.DONE_FOR_DAY, OrdStatus.CANCELED, OrdStatus.REJECTED, OrdStatus.EXPIRED}
-)
+TERMINAL = TERMINAL_ORD_STATUS
 
 
 class OrderEvent(StrEnum):
@@ -76,7 +55,12 @@ TRANSITIONS: dict[tuple[OrdStatus, OrderEvent], Target] = {
     (_S.PENDING_NEW, _E.ACCEPT): _S.NEW,
     (_S.PENDING_NEW, _E.REJECT): _S.REJECTED,
     (_S.PENDING_NEW, _E.CANCEL_REQUEST): _S.PENDING_CANCEL,
+    # A venue may report fills, or end the order, before its New ack arrives.
+    (_S.PENDING_NEW, _E.PARTIAL_FILL): _S.PARTIALLY_FILLED,
+    (_S.PENDING_NEW, _E.FILL): _S.FILLED,
     (_S.PENDING_NEW, _E.CANCELED): _S.CANCELED,
+    (_S.PENDING_NEW, _E.EXPIRE): _S.EXPIRED,
+    (_S.PENDING_NEW, _E.DONE_FOR_DAY): _S.DONE_FOR_DAY,
     **{(_S.NEW, e): t for e, t in _LIVE_EXITS.items()},
     **{(_S.PARTIALLY_FILLED, e): t for e, t in _LIVE_EXITS.items()},
     # A cancel in flight: fills may still arrive; the venue may ack a new order it had not seen yet.
@@ -87,6 +71,7 @@ TRANSITIONS: dict[tuple[OrdStatus, OrderEvent], Target] = {
     (_S.PENDING_CANCEL, _E.CANCEL_REJECT): WORKING,
     (_S.PENDING_CANCEL, _E.REJECT): _S.REJECTED,
     (_S.PENDING_CANCEL, _E.EXPIRE): _S.EXPIRED,
+    (_S.PENDING_CANCEL, _E.DONE_FOR_DAY): _S.DONE_FOR_DAY,
     # A replace in flight.
     (_S.PENDING_REPLACE, _E.PARTIAL_FILL): _S.PENDING_REPLACE,
     (_S.PENDING_REPLACE, _E.FILL): _S.FILLED,
@@ -94,6 +79,8 @@ TRANSITIONS: dict[tuple[OrdStatus, OrderEvent], Target] = {
     (_S.PENDING_REPLACE, _E.REPLACE_REJECT): WORKING,
     (_S.PENDING_REPLACE, _E.CANCELED): _S.CANCELED,
     (_S.PENDING_REPLACE, _E.EXPIRE): _S.EXPIRED,
+    (_S.PENDING_REPLACE, _E.DONE_FOR_DAY): _S.DONE_FOR_DAY,
+    (_S.PENDING_REPLACE, _E.REJECT): _S.REJECTED,
 }
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import quickfix as fix
 
 import fix_config
-from agent.fix_time import format_utc_timestamp
-from agent.quickfix_application import GuardedApplication
-from agent.quickfix_endpoint import QuickFixEndpoint
+from agent.fix.fix_time import format_utc_timestamp
+from agent.fix.quickfix_application import GuardedApplication
+from agent.fix.quickfix_endpoint import QuickFixEndpoint
 
 log = logging.getLogger("footprint.oms_client")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from agent.oms_requests import NewOrderRequest
-from agent.ports import OrdRejReason
+from agent.core.commands import OrdRejReason
+from agent.core.oms_requests import NewOrderRequest
 from risk.price_collar import check_limit_price
 from strategies.types import Instrument, Quote, Side
 

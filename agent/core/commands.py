@@ -1,6 +1,7 @@
-"""What the engine sends out, and the two interfaces (OMS and venue) it sends it through.
+"""Everything the engine sends out, as typed commands, and the one outlet they all leave through.
 
-The FIX gateways implement these; the engine never sees a FIX message.
+Hosts carry commands to the gateways (live), to the in-process venue (backtest) or nowhere (journal replay);
+the journal writes each one as an intent before it is handed on. The engine never sees a FIX message.
 """
 
 from __future__ import annotations
@@ -8,29 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from fix_config.vocabulary import CxlRejReason, OrdRejReason
 from strategies.types import ChildTif
 
-
-class OrdRejReason:
-    """FIX 4.4 OrdRejReason(103) values we use."""
-
-    UNKNOWN_SYMBOL = "1"
-    EXCHANGE_CLOSED = "2"
-    TOO_LATE = "4"
-    DUPLICATE_ORDER = "6"
-    UNSUPPORTED = "11"
-    INCORRECT_QUANTITY = "13"
-    OTHER = "99"
-
-
-class CxlRejReason:
-    """FIX 4.4 CxlRejReason(102) values we use."""
-
-    TOO_LATE = "0"
-    UNKNOWN_ORDER = "1"
-    ALREADY_PENDING = "3"
-    DUPLICATE_CL_ORD_ID = "6"
-    OTHER = "99"
+__all__ = [
+    "Command",
+    "CxlRejReason",
+    "MassCancelReport",
+    "OmsCommand",
+    "OrdRejReason",
+    "Outlet",
+    "ParentCancelReject",
+    "ParentExecReport",
+    "VenueCancel",
+    "VenueCommand",
+    "VenueMassStatusRequest",
+    "VenueNewOrder",
+    "VenueReplace",
+    "VenueStatusRequest",
+]
 
 
 @dataclass(frozen=True)
@@ -89,12 +86,6 @@ class MassCancelReport:
     text: str | None = None
 
 
-class OmsPort(Protocol):
-    def send_exec_report(self, report: ParentExecReport) -> None: ...
-    def send_cancel_reject(self, reject: ParentCancelReject) -> None: ...
-    def send_mass_cancel_report(self, report: MassCancelReport) -> None: ...
-
-
 @dataclass(frozen=True)
 class VenueNewOrder:
     cl_ord_id: str
@@ -132,10 +123,20 @@ class VenueStatusRequest:
     side: str
 
 
-class VenuePort(Protocol):
-    """Sends to the venue; each call returns False when the message could not be sent."""
+@dataclass(frozen=True)
+class VenueMassStatusRequest:
+    """OrderMassStatusRequest(AF) for every order of ours the venue holds (MassStatusReqType 7)."""
 
-    def send_new(self, order: VenueNewOrder) -> bool: ...
-    def send_cancel(self, cancel: VenueCancel) -> bool: ...
-    def send_replace(self, replace: VenueReplace) -> bool: ...
-    def send_status_request(self, request: VenueStatusRequest) -> bool: ...
+    mass_status_req_id: str
+
+
+OmsCommand = ParentExecReport | ParentCancelReject | MassCancelReport
+VenueCommand = VenueNewOrder | VenueCancel | VenueReplace | VenueStatusRequest | VenueMassStatusRequest
+Command = OmsCommand | VenueCommand
+
+
+class Outlet(Protocol):
+    """Where every command goes. Delivery problems come back as events (`SendFailed`), never as return values,
+    so that a journal replay sees them too."""
+
+    def emit(self, command: Command) -> None: ...

@@ -9,13 +9,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from agent.backtest.sim_venue import SimVenue
 from agent.config import AgentConfig, InstrumentConfig
-from agent.engine import Engine, EngineSettings, IdSource
-from agent.oms_requests import NewOrderRequest
-from agent.ports import MassCancelReport, ParentCancelReject, ParentExecReport
-from agent.sim_venue import SimVenue
+from agent.core.commands import (
+    Command,
+    MassCancelReport,
+    OmsCommand,
+    ParentCancelReject,
+    ParentExecReport,
+    VenueCommand,
+)
+from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.events import NewOrderRequest, Quote, Tick, VenueSessionState
 from agent.strategy_registry import build_strategies
-from agent.venue_reports import VenueCancelReject
 from simulator.clock import SimClock
 from simulator.market import Market, simulated_market
 from simulator.scenario import CompiledScenario
@@ -26,20 +32,57 @@ _TERMINAL = {"2", "3", "4", "8", "C"}
 
 @dataclass
 class ReportLog:
-    """An OmsPort that keeps everything the engine tells the OMS."""
+    """Keeps everything the engine tells the OMS."""
 
     reports: list[ParentExecReport] = field(default_factory=list)
     cancel_rejects: list[ParentCancelReject] = field(default_factory=list)
     mass_reports: list[MassCancelReport] = field(default_factory=list)
 
-    def send_exec_report(self, report: ParentExecReport) -> None:
-        self.reports.append(report)
+    def record(self, command: OmsCommand) -> None:
+        if isinstance(command, ParentExecReport):
+            self.reports.append(command)
+        elif isinstance(command, ParentCancelReject):
+            self.cancel_rejects.append(command)
+        else:
+            self.mass_reports.append(command)
 
-    def send_cancel_reject(self, reject: ParentCancelReject) -> None:
-        self.cancel_rejects.append(reject)
 
-    def send_mass_cancel_report(self, report: MassCancelReport) -> None:
-        self.mass_reports.append(report)
+_OMS_COMMANDS = (ParentExecReport, ParentCancelReject, MassCancelReport)
+
+
+@dataclass
+class SimulatedOutlet:
+    """The engine's outlet in simulated time: OMS commands to a ReportLog, venue commands to the in-process
+    venue. Venue commands wait until the engine's current dispatch returns, as they would on a wire."""
+
+    oms: ReportLog
+    venue: SimVenue
+    outbox: list[VenueCommand] = field(default_factory=list)
+
+    def emit(self, command: Command) -> None:
+        if isinstance(command, _OMS_COMMANDS):
+            self.oms.record(command)
+        else:
+            self.outbox.append(command)
+
+    def flush(self) -> int:
+        """Hand the queued venue commands to the venue; how many there were."""
+        sent, self.outbox = self.outbox, []
+        for command in sent:
+            self.venue.send(command)
+        return len(sent)
+
+
+def settle(engine: Engine, outlet: SimulatedOutlet, rounds: int = 1_000) -> None:
+    """Commands cause reports that cause commands: carry them until the engine and the venue are quiet."""
+    for _ in range(rounds):
+        sent = outlet.flush()
+        events = outlet.venue.take_events()
+        if not sent and not events:
+            return
+        for event in events:
+            engine.dispatch(event)
+    raise RuntimeError(f"venue and engine did not settle after {rounds:,} rounds")
 
 
 @dataclass(frozen=True)
@@ -72,9 +115,9 @@ class BacktestResult:
     reports: tuple[ParentExecReport, ...]
 
 
-def engine_for(cfg: AgentConfig, clock: SimClock, venue: SimVenue, oms: ReportLog) -> Engine:
+def engine_for(cfg: AgentConfig, clock: SimClock, outlet: SimulatedOutlet) -> Engine:
     """An engine built from configuration exactly as the live agent builds it."""
-    return Engine(EngineSettings.from_config(cfg), clock, oms, venue, build_strategies(cfg), IdSource("bt"))
+    return Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), IdSource("bt"))
 
 
 def with_market_instruments(cfg: AgentConfig, market: Market) -> AgentConfig:
@@ -96,32 +139,22 @@ def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step
     clock = SimClock(t0)
     venue = SimVenue(market)
     oms = ReportLog()
-    engine = engine_for(cfg, clock, venue, oms)
-    engine.on_venue_session(True)
-
-    def settle() -> None:
-        # Reports can cause requests that cause reports: hand them over until the venue is quiet.
-        for _ in range(1_000):
-            reports = venue.take_reports()
-            if not reports:
-                return
-            for r in reports:
-                if isinstance(r, VenueCancelReject):
-                    engine.on_venue_cancel_reject(r)
-                else:
-                    engine.on_venue_report(r)
-        raise RuntimeError("venue and engine did not settle after 1,000 rounds")
+    outlet = SimulatedOutlet(oms, venue)
+    engine = engine_for(cfg, clock, outlet)
+    engine.dispatch(VenueSessionState(True))
+    settle(engine, outlet)
 
     def step_to(t: float) -> None:
         clock.set(t)
-        venue.deliver(market.advance(t))
-        settle()
-        engine.on_quote(venue.quote(order.symbol))
+        venue.advance(t)
+        settle(engine, outlet)
+        quote: Quote = venue.quote(order.symbol)
+        engine.dispatch(quote)
 
     start = t0 + order.start_offset_s
     step_to(start)
     cl_ord_id = "BT-1"
-    engine.handle(NewOrderRequest(
+    engine.dispatch(NewOrderRequest(
         session=SESSION, cl_ord_id=cl_ord_id, symbol=order.symbol, side=order.side, order_qty=str(order.qty),
         ord_type="2" if order.limit_px is not None else "1", price=order.limit_px, time_in_force="6",
         transact_time=start, effective_time=start, expire_time=start + order.duration_s,
@@ -131,8 +164,8 @@ def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step
     while not _done(oms) and t < deadline:
         t = min(t + step, deadline)
         step_to(t)
-        engine.on_tick()
-        settle()
+        engine.dispatch(Tick())
+        settle(engine, outlet)
     return _result(oms, venue, start, t, time.perf_counter() - wall0, engine)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agent.child_order import ChildOrder
-from agent.order_state import OrderEvent, OrderStateMachine, OrdStatus
+from agent.core.child_order import ChildOrder
+from agent.core.order_state import OrderEvent, OrderStateMachine, OrdStatus
 from strategies.types import Instrument, ParentView, Side
 
 
@@ -50,6 +50,8 @@ class ParentOrder:
     consecutive_child_rejects: int = 0
     finishing: OrderEvent | None = None  # an expiry or unsolicited cancel waiting for children to come off
     finish_text: str | None = None
+    done_at: float | None = None  # when it reached a final state (retention counts from here)
+    oms_keys: list[tuple[str, str]] = field(default_factory=list)  # every (session, ClOrdID) naming it
 
     @property
     def status(self) -> OrdStatus:
@@ -71,6 +73,11 @@ class ParentOrder:
     @property
     def live_children(self) -> list[ChildOrder]:
         return [c for c in self.children.values() if c.is_live]
+
+    @property
+    def active_children(self) -> list[ChildOrder]:
+        """Children that can still change the parent: live at the venue, or done with fills still to arrive."""
+        return [c for c in self.children.values() if not c.is_settled]
 
     @property
     def exposure_qty(self) -> int:
@@ -102,5 +109,5 @@ class ParentOrder:
             plan_start=self.plan_start,
             plan_cum_qty=self.plan_cum_qty,
             participation_cap=self.participation_cap,
-            children=tuple(c.view() for c in self.live_children),
+            children=tuple(c.view() for c in self.active_children),
         )

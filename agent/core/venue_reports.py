@@ -21,6 +21,10 @@ class VenueExecReport:
     leaves_qty: int
     avg_px: float
     text: str | None
+    order_qty: int | None = None  # OrderQty(38) as the venue holds it now (after replaces, restatements)
+    price: float | None = None  # Price(44) as the venue holds it now
+    mass_status_req_id: str | None = None  # MassStatusReqID(584): an answer to our OrderMassStatusRequest
+    last_report: bool = False  # LastRptRequested(912)=Y: the last answer to that request
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,154 @@
+"""The venue's FIX messages both ways: our commands into QuickFIX messages, its answers into plain events.
+
+The live venue gateway and the in-process venue (backtests, property tests) both go through these functions,
+so the mapping a backtest exercises is the mapping the live agent uses.
+"""
+
+from __future__ import annotations
+
+import quickfix as fix
+
+from agent.core.commands import (
+    VenueCancel,
+    VenueCommand,
+    VenueMassStatusRequest,
+    VenueNewOrder,
+    VenueReplace,
+    VenueStatusRequest,
+)
+from agent.core.venue_reports import VenueCancelReject, VenueExecReport
+from agent.fix.fields import field
+from agent.fix.fix_time import format_utc_timestamp
+from agent.market_data_book import MdEntry, MdUpdate
+from fix_config.vocabulary import Boolean, CxlRejResponseTo, MassStatusReqType, MsgType, Tag
+
+
+def _int(msg: fix.Message, tag: int) -> int:
+    raw = field(msg, tag)
+    return int(float(raw)) if raw else 0
+
+
+def _float(msg: fix.Message, tag: int) -> float:
+    raw = field(msg, tag)
+    return float(raw) if raw else 0.0
+
+
+def _optional_int(msg: fix.Message, tag: int) -> int | None:
+    raw = field(msg, tag)
+    return int(float(raw)) if raw else None
+
+
+def _optional_float(msg: fix.Message, tag: int) -> float | None:
+    raw = field(msg, tag)
+    return float(raw) if raw else None
+
+
+def parse_exec_report(msg: fix.Message) -> VenueExecReport:
+    return VenueExecReport(
+        cl_ord_id=field(msg, Tag.CL_ORD_ID) or "",
+        orig_cl_ord_id=field(msg, Tag.ORIG_CL_ORD_ID),
+        order_id=field(msg, Tag.ORDER_ID) or "",
+        exec_id=field(msg, Tag.EXEC_ID) or "",
+        exec_type=msg.getField(Tag.EXEC_TYPE),
+        ord_status=msg.getField(Tag.ORD_STATUS),
+        symbol=field(msg, Tag.SYMBOL) or "",
+        side=field(msg, Tag.SIDE) or "",
+        last_qty=_int(msg, Tag.LAST_QTY),
+        last_px=_float(msg, Tag.LAST_PX),
+        cum_qty=_int(msg, Tag.CUM_QTY),
+        leaves_qty=_int(msg, Tag.LEAVES_QTY),
+        avg_px=_float(msg, Tag.AVG_PX),
+        text=field(msg, Tag.TEXT),
+        order_qty=_optional_int(msg, Tag.ORDER_QTY),
+        price=_optional_float(msg, Tag.PRICE),
+        mass_status_req_id=field(msg, Tag.MASS_STATUS_REQ_ID),
+        last_report=field(msg, Tag.LAST_RPT_REQUESTED) == Boolean.YES,
+    )
+
+
+def parse_cancel_reject(msg: fix.Message) -> VenueCancelReject:
+    return VenueCancelReject(
+        cl_ord_id=field(msg, Tag.CL_ORD_ID) or "",
+        orig_cl_ord_id=field(msg, Tag.ORIG_CL_ORD_ID),
+        ord_status=field(msg, Tag.ORD_STATUS),
+        response_to=field(msg, Tag.CXL_REJ_RESPONSE_TO) or CxlRejResponseTo.CANCEL,
+        reason=field(msg, Tag.CXL_REJ_REASON),
+        text=field(msg, Tag.TEXT),
+    )
+
+
+def parse_market_data(msg: fix.Message, timestamp: float) -> MdUpdate:
+    snapshot = msg.getHeader().getField(Tag.MSG_TYPE) == MsgType.MARKET_DATA_SNAPSHOT
+    symbol = field(msg, Tag.SYMBOL)
+    entries: list[MdEntry] = []
+    count = _int(msg, 268)
+    group = fix.Group(268, 279 if not snapshot else 269)
+    for i in range(1, count + 1):
+        msg.getGroup(i, group)
+        entry_symbol = field(group, Tag.SYMBOL) or symbol or ""
+        entries.append(MdEntry(
+            symbol=entry_symbol,
+            entry_type=field(group, 269) or "",
+            price=float(field(group, 270) or 0.0),
+            size=int(float(field(group, 271) or 0)),
+            action=None if snapshot else field(group, 279),
+        ))
+    return MdUpdate(snapshot, symbol, tuple(entries), timestamp)
+
+
+def _order_message(msg_type: MsgType, cl_ord_id: str, symbol: str, side: str, now: float) -> fix.Message:
+    msg = fix.Message()
+    msg.getHeader().setField(fix.MsgType(msg_type.value))
+    msg.setField(Tag.CL_ORD_ID, cl_ord_id)
+    msg.setField(Tag.SYMBOL, symbol)
+    msg.setField(Tag.SIDE, side)
+    if msg_type != MsgType.ORDER_STATUS_REQUEST:  # OrderStatusRequest has no TransactTime in FIX 4.4
+        msg.setField(Tag.TRANSACT_TIME, format_utc_timestamp(now))
+    return msg
+
+
+def build_venue_message(command: VenueCommand, now: float) -> fix.Message:
+    """The QuickFIX message for one venue command; `now` stamps TransactTime."""
+    if isinstance(command, VenueNewOrder):
+        msg = _order_message(MsgType.NEW_ORDER_SINGLE, command.cl_ord_id, command.symbol, command.side, now)
+        msg.setField(Tag.ORDER_QTY, str(command.qty))
+        if command.price is None:
+            msg.setField(Tag.ORD_TYPE, "1")
+        else:
+            msg.setField(Tag.ORD_TYPE, "2")
+            msg.setField(Tag.PRICE, command.price)
+        msg.setField(Tag.TIME_IN_FORCE, command.tif.value)
+        return msg
+    if isinstance(command, VenueCancel):
+        msg = _order_message(MsgType.ORDER_CANCEL_REQUEST, command.cl_ord_id, command.symbol, command.side, now)
+        msg.setField(Tag.ORIG_CL_ORD_ID, command.orig_cl_ord_id)
+        msg.setField(Tag.ORDER_QTY, str(command.qty))
+        return msg
+    if isinstance(command, VenueReplace):
+        msg = _order_message(MsgType.ORDER_CANCEL_REPLACE_REQUEST, command.cl_ord_id, command.symbol,
+                             command.side, now)
+        msg.setField(Tag.ORIG_CL_ORD_ID, command.orig_cl_ord_id)
+        msg.setField(Tag.ORDER_QTY, str(command.qty))
+        msg.setField(Tag.ORD_TYPE, "2")
+        msg.setField(Tag.PRICE, command.price)
+        msg.setField(Tag.TIME_IN_FORCE, command.tif.value)
+        return msg
+    if isinstance(command, VenueStatusRequest):
+        return _order_message(MsgType.ORDER_STATUS_REQUEST, command.cl_ord_id, command.symbol, command.side, now)
+    if isinstance(command, VenueMassStatusRequest):
+        msg = fix.Message()
+        msg.getHeader().setField(fix.MsgType(MsgType.ORDER_MASS_STATUS_REQUEST.value))
+        msg.setField(Tag.MASS_STATUS_REQ_ID, command.mass_status_req_id)
+        msg.setField(Tag.MASS_STATUS_REQ_TYPE, MassStatusReqType.ALL_ORDERS.value)
+        return msg
+    raise TypeError(f"not a venue command: {command!r}")
+
+
+def parse_venue_message(msg: fix.Message) -> VenueExecReport | VenueCancelReject | None:
+    """An ExecutionReport or OrderCancelReject as an event; None for other message types."""
+    msg_type = msg.getHeader().getField(Tag.MSG_TYPE)
+    if msg_type == MsgType.EXECUTION_REPORT:
+        return parse_exec_report(msg)
+    if msg_type == MsgType.ORDER_CANCEL_REJECT:
+        return parse_cancel_reject(msg)
+    return None
