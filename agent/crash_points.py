@@ -3,7 +3,7 @@
 Off unless the environment variable FOOTPRINT_CRASH_AT names points, e.g.
 `FOOTPRINT_CRASH_AT="intent:VenueCancel#3"` kills the agent right after the journal has made its third cancel
 durable and before the cancel is handed to QuickFIX. Points:
-- `event:<EventType>`: an inbound event is journaled, not yet applied;
+- `event:<EventType>`: an inbound event is journaled, not yet applied (`event:fill`: a venue fill);
 - `intent:<CommandType>`: a command is journaled, not yet sent;
 - `sent:<CommandType>`: a command was handed to QuickFIX;
 - `replayed`: the journal has been replayed, reconciliation not yet started.

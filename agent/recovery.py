@@ -10,8 +10,10 @@ QuickFIX.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeGuard
@@ -32,21 +34,22 @@ from agent.journal.journal import Direction, Journal
 log = logging.getLogger("footprint.recovery")
 
 
-class RecoveryClock:
-    """The engine's clock: the journaled time of each event while replaying, then the live clock."""
+class EventClock:
+    """The engine's clock: while an event is dispatched it reads that event's journaled time, live and in replay
+    alike, so a replay sees exactly the times the live engine saw. Between events it reads the live clock."""
 
     def __init__(self, live: Clock) -> None:
         self._live = live
-        self._replay_at: float | None = None
+        self._held: float | None = None
 
     def now(self) -> float:
-        return self._replay_at if self._replay_at is not None else self._live.now()
+        return self._held if self._held is not None else self._live.now()
 
-    def replay_at(self, t: float) -> None:
-        self._replay_at = t
+    def hold(self, t: float) -> None:
+        self._held = t
 
-    def go_live(self) -> None:
-        self._replay_at = None
+    def release(self) -> None:
+        self._held = None
 
 
 @dataclass
@@ -67,12 +70,34 @@ class Recovered:
     last_commands: list[Command] = field(default_factory=list)  # what the last event made the engine emit
 
 
-def replay_journal(journal: Journal, engine: Engine, clock: RecoveryClock) -> Recovered:
+def replay_journal(journal: Journal, engine: Engine, clock: EventClock) -> Recovered:
     """Dispatch every journaled event into `engine` (whose outlet must be a ReplayOutlet)."""
     outlet = engine.ctx.outlet
     assert isinstance(outlet, ReplayOutlet), "replay needs a ReplayOutlet: nothing may be sent while replaying"
     result = Recovered()
     expected: deque[Command] = deque()
+    with _engine_logs_quiet():
+        _replay(journal, engine, clock, outlet, result, expected)
+    clock.release()
+    return result
+
+
+@contextlib.contextmanager
+def _engine_logs_quiet() -> Iterator[None]:
+    """The engine's log lines were written when the events first happened; replay keeps only errors."""
+    loggers = [logging.getLogger(name) for name in ("footprint.engine", "footprint.children")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _replay(journal: Journal, engine: Engine, clock: EventClock, outlet: ReplayOutlet, result: Recovered,
+            expected: deque[Command]) -> None:
     for record in journal.records():
         if record.direction is Direction.IN:
             item = record.item
@@ -81,7 +106,7 @@ def replay_journal(journal: Journal, engine: Engine, clock: RecoveryClock) -> Re
                           type(item).__name__)
                 continue
             outlet.emitted = []
-            clock.replay_at(record.ts)
+            clock.hold(record.ts)
             engine.dispatch(item)
             result.events += 1
             result.last_commands = outlet.emitted
@@ -94,8 +119,6 @@ def replay_journal(journal: Journal, engine: Engine, clock: RecoveryClock) -> Re
                 if result.diverged <= 5:
                     log.error("journal replay diverged at record %d: journaled %r, replay produced %r",
                               record.seq, record.item, produced)
-    clock.go_live()
-    return result
 
 
 def _is_event(item: Journaled) -> TypeGuard[Event]:

@@ -20,7 +20,15 @@ from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
 from agent.core.engine import Engine, IdSource, settings_from_config
-from agent.core.events import Event, OmsSessionState, SendFailed, ShutdownRequested, Tick, VenueSessionState
+from agent.core.events import (
+    Event,
+    OmsSessionState,
+    SendFailed,
+    ShutdownRequested,
+    Tick,
+    VenueExecReport,
+    VenueSessionState,
+)
 from agent.crash_points import CrashPoints
 from agent.fix.dictionary import build_oms_dictionary
 from agent.fix.oms_gateway import OmsApplication
@@ -28,8 +36,9 @@ from agent.fix.quickfix_endpoint import QuickFixEndpoint
 from agent.fix.venue_gateway import VenueApplication, VenueEvent
 from agent.journal.journal import Journal
 from agent.market_data_book import MarketDataBook, MdUpdate
-from agent.recovery import RecoveryClock, ReplayOutlet, replay_journal, unsent_oms_commands
+from agent.recovery import EventClock, ReplayOutlet, replay_journal, unsent_oms_commands
 from agent.strategy_registry import build_strategies
+from fix_config.vocabulary import ExecType
 
 log = logging.getLogger("footprint.agent")
 
@@ -56,7 +65,7 @@ class JournaledDispatch:
     """The engine's one way in and one way out in the live agent: events journaled before they are applied,
     commands journaled before they are sent. Events raised while dispatching (a failed send) queue behind."""
 
-    def __init__(self, engine: Engine, journal: Journal, clock: Clock, crash: CrashPoints) -> None:
+    def __init__(self, engine: Engine, journal: Journal, clock: EventClock, crash: CrashPoints) -> None:
         self.engine = engine
         self._journal = journal
         self._clock = clock
@@ -75,13 +84,19 @@ class JournaledDispatch:
         try:
             while self._queue:
                 item = self._queue.popleft()
-                self._journal.record_event(self._clock.now(), item)
+                self._clock.release()
+                now = self._clock.now()
+                self._journal.record_event(now, item)
                 self._crash.hit(f"event:{type(item).__name__}")
+                if isinstance(item, VenueExecReport) and item.exec_type == ExecType.TRADE:
+                    self._crash.hit("event:fill")
+                self._clock.hold(now)
                 try:
                     self.engine.dispatch(item)
                 except Exception:
                     log.exception("engine failed on %r", item)
         finally:
+            self._clock.release()
             self._busy = False
 
     # the outlet
@@ -147,8 +162,8 @@ class AgentRuntime:
 
         journal = Journal.open(state / JOURNAL_FILE)
         try:
-            clock = RecoveryClock(self.clock)
-            ids = IdSource(journal.prefix(), journal.counters())
+            clock = EventClock(self.clock)
+            ids = IdSource(journal.prefix())  # replay draws every id again from the start
             engine = Engine(settings_from_config(cfg), clock, ReplayOutlet(), build_strategies(cfg), ids)
             recovered = replay_journal(journal, engine, clock)
             ids.advance_to(journal.counters())
