@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,12 @@ from typing import Any
 import fix_config
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
-from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
+from agent.core.commands import Command
 from agent.core.engine import Engine, IdSource, settings_from_config
 from agent.core.events import (
-    Event,
     OmsSessionState,
-    SendFailed,
     ShutdownRequested,
     Tick,
-    VenueExecReport,
     VenueSessionState,
 )
 from agent.crash_points import CrashPoints
@@ -35,15 +31,14 @@ from agent.fix.oms_gateway import OmsApplication
 from agent.fix.quickfix_endpoint import QuickFixEndpoint
 from agent.fix.venue_gateway import VenueApplication, VenueEvent
 from agent.journal.journal import Journal
+from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
 from agent.market_data_book import MarketDataBook, MdUpdate
 from agent.recovery import EventClock, ReplayOutlet, replay_journal, unsent_oms_commands
 from agent.strategy_registry import build_strategies
-from fix_config.vocabulary import ExecType
 
 log = logging.getLogger("footprint.agent")
 
 JOURNAL_FILE = "journal.sqlite"
-_OMS_COMMANDS = (ParentExecReport, ParentCancelReject, MassCancelReport)
 
 
 def _threadsafe(loop: asyncio.AbstractEventLoop, handler: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -59,61 +54,6 @@ def _threadsafe(loop: asyncio.AbstractEventLoop, handler: Callable[[Any], None])
         loop.call_soon_threadsafe(guarded, item)
 
     return submit
-
-
-class JournaledDispatch:
-    """The engine's one way in and one way out in the live agent: events journaled before they are applied,
-    commands journaled before they are sent. Events raised while dispatching (a failed send) queue behind."""
-
-    def __init__(self, engine: Engine, journal: Journal, clock: EventClock, crash: CrashPoints) -> None:
-        self.engine = engine
-        self._journal = journal
-        self._clock = clock
-        self._crash = crash
-        self._queue: deque[Event] = deque()
-        self._busy = False
-        self.oms: OmsApplication | None = None
-        self.venue: VenueApplication | None = None
-
-    # the inbound side
-    def feed(self, event: Event) -> None:
-        self._queue.append(event)
-        if self._busy:
-            return
-        self._busy = True
-        try:
-            while self._queue:
-                item = self._queue.popleft()
-                self._clock.release()
-                now = self._clock.now()
-                self._journal.record_event(now, item)
-                self._crash.hit(f"event:{type(item).__name__}")
-                if isinstance(item, VenueExecReport) and item.exec_type == ExecType.TRADE:
-                    self._crash.hit("event:fill")
-                self._clock.hold(now)
-                try:
-                    self.engine.dispatch(item)
-                except Exception:
-                    log.exception("engine failed on %r", item)
-        finally:
-            self._clock.release()
-            self._busy = False
-
-    # the outlet
-    def emit(self, command: Command) -> None:
-        name = type(command).__name__
-        self._journal.set_counters(self.engine.ids.counters())
-        self._journal.record_command(self._clock.now(), command)
-        self._crash.hit(f"intent:{name}")
-        if isinstance(command, _OMS_COMMANDS):
-            assert self.oms is not None
-            self.oms.send(command)
-        else:
-            assert self.venue is not None
-            problem = self.venue.send(command)
-            if problem is not None:
-                self._queue.append(SendFailed(command, problem))
-        self._crash.hit(f"sent:{name}")
 
 
 class AgentRuntime:
@@ -180,7 +120,14 @@ class AgentRuntime:
             oms_app = OmsApplication(_threadsafe(loop, dispatch.feed))
             venue_app = VenueApplication(_threadsafe(loop, lambda e: self._on_venue_event(dispatch, e)),
                                          list(instruments), cfg.market_data_depth, self.clock)
-            dispatch.oms, dispatch.venue = oms_app, venue_app
+
+            def deliver(command: Command) -> str | None:
+                if isinstance(command, OMS_COMMANDS):
+                    oms_app.send(command)
+                    return None
+                return venue_app.send(command)
+
+            dispatch.deliver = deliver
             # This process holds no session yet, whatever the journal last said.
             if engine.venue_up:
                 dispatch.feed(VenueSessionState(False))

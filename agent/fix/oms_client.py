@@ -126,7 +126,9 @@ class OmsClient:
 
     def __init__(self, port: int, state_dir: Path, *, host: str = "127.0.0.1", sender: str = "OMS",
                  target: str = "FOOTPRINT", settings: str = "oms-client.cfg",
-                 on_message: Callable[[Received], None] | None = None) -> None:
+                 on_message: Callable[[Received], None] | None = None,
+                 overrides: dict[str, str] | None = None) -> None:
+        """`overrides` replace keys of the settings file, e.g. {"ResetOnLogon": "N"} to keep sequence numbers."""
         state_dir.mkdir(parents=True, exist_ok=True)
         path = fix_config.write_settings(settings, state_dir / f"oms-client-{sender}.cfg", {
             "SocketConnectHost": host,
@@ -136,6 +138,7 @@ class OmsClient:
             "FileStorePath": str(state_dir / f"oms-client-{sender}-store"),
             "FileLogPath": str(state_dir / f"oms-client-{sender}-log"),
             "DataDictionary": str(fix_config.quickfix_spec("FIX44")),
+            **(overrides or {}),
         })
         self._cond = threading.Condition()
         self.messages: list[Received] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -225,14 +225,19 @@ class Journal:
         elif isinstance(event, Tick):
             self._pending_tick = (self._arrivals, ts, event)
         else:
-            self._write((ts, Direction.IN, event))
+            self._write([(ts, Direction.IN, event)])
 
     def record_command(self, ts: float, command: Command) -> None:
         """Journal a command's intent at clock time `ts`; committed before return, so send it only after."""
-        if type(command).__name__ not in COMMAND_TYPES:
-            raise TypeError(f"{type(command).__qualname__} is not a command")
+        self.record_commands(ts, [command])
+
+    def record_commands(self, ts: float, commands: Sequence[Command]) -> None:
+        """Journal the intents of several commands in one transaction (one fsync); committed before return."""
+        for command in commands:
+            if type(command).__name__ not in COMMAND_TYPES:
+                raise TypeError(f"{type(command).__qualname__} is not a command")
         self._writable()
-        self._write((ts, Direction.OUT, command))
+        self._write([(ts, Direction.OUT, command) for command in commands])
 
     def set_counters(self, values: Mapping[str, int]) -> None:
         """Counters to store with the next commit (a durable record, `flush` or `close`)."""
@@ -246,7 +251,7 @@ class Journal:
         """Commit the pending quotes, tick and counters now."""
         self._writable()
         if self._pending_quotes or self._pending_tick or self._staged_counters:
-            self._write(None)
+            self._write([])
 
     def _writable(self) -> None:
         if self._closed:
@@ -254,15 +259,14 @@ class Journal:
         if self.readonly:
             raise JournalError(f"{self.path}: opened read-only")
 
-    def _write(self, durable: tuple[float, Direction, Journaled] | None) -> None:
+    def _write(self, durable: list[tuple[float, Direction, Journaled]]) -> None:
         """One transaction: the pending quotes and tick in arrival order, then `durable`, then the counters."""
         lazy: list[tuple[int, float, Quote | Tick]] = list(self._pending_quotes.values())
         if self._pending_tick is not None:
             lazy.append(self._pending_tick)
         lazy.sort(key=lambda pending: pending[0])
         batch: list[tuple[float, Direction, Journaled]] = [(t, Direction.IN, obj) for _, t, obj in lazy]
-        if durable is not None:
-            batch.append(durable)
+        batch.extend(durable)
         encoded = [(t, d, obj, *encode(obj)) for t, d, obj in batch]  # before the transaction: may raise
         counters = list(self._staged_counters.items())
         conn = self._conn
