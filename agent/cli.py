@@ -94,15 +94,17 @@ def _cmd_tape(args: argparse.Namespace) -> int:
 
 def _cmd_agent(args: argparse.Namespace) -> int:
     from agent.config import ConfigError, load_config
+    from agent.crash_points import CrashPointsError
+    from agent.journal.journal import JournalError
     from agent.runtime import run_agent
 
     try:
         cfg = load_config(Path(args.config) if args.config else None, oms_port=args.oms_port,
                           venue_port=args.venue_port, state_dir=args.state_dir)
-    except ConfigError as exc:
+        run_agent(cfg)
+    except (ConfigError, JournalError, CrashPointsError) as exc:
         print(f"footprint agent: {exc}", file=sys.stderr)
         return 2
-    run_agent(cfg)
     return 0
 
 

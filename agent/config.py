@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -104,16 +105,36 @@ def _describe(err: ValidationError) -> str:
 
 
 def load_config(path: Path | None = None, **overrides: object) -> AgentConfig:
-    """Read the TOML file (default: the packaged fix_config/agent.toml) and apply overrides."""
-    source = path if path is not None else fix_config.path("agent.toml")
-    try:
-        data = tomllib.loads(source.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config file not found: {source}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
-    data.update({k: v for k, v in overrides.items() if v is not None})
+    """The packaged fix_config/agent.toml, with the TOML file `path` over it (tables merge key by key, any other
+    value, lists included, replaces the default), then `overrides`."""
+    data = _read_toml(fix_config.path("agent.toml"))
+    source = fix_config.path("agent.toml")
+    if path is not None:
+        data = _merge(data, _read_toml(path))
+        source = path
+    data = _merge(data, {k: v for k, v in overrides.items() if v is not None})
     try:
         return AgentConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {_describe(exc)}") from exc
+
+
+def _read_toml(source: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(source.read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {source}") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"config file {source} is a directory") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

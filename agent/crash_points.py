@@ -21,6 +21,10 @@ ENV = "FOOTPRINT_CRASH_AT"
 log = logging.getLogger("footprint.crash")
 
 
+class CrashPointsError(ValueError):
+    """FOOTPRINT_CRASH_AT does not parse; the message says which item."""
+
+
 class CrashPoints:
     def __init__(self, spec: str | None) -> None:
         self._targets: dict[str, int] = {}
@@ -31,10 +35,10 @@ class CrashPoints:
                 continue
             name, _, nth = item.partition("#")
             if not nth.isdigit() and nth:
-                raise ValueError(f"{ENV}: {item!r}: the count after # must be a positive integer")
+                raise CrashPointsError(f"{ENV}: {item!r}: the count after # must be a positive integer")
             count = int(nth) if nth else 1
             if count < 1:
-                raise ValueError(f"{ENV}: {item!r}: the count after # must be a positive integer")
+                raise CrashPointsError(f"{ENV}: {item!r}: the count after # must be a positive integer")
             self._targets[name] = count
 
     @classmethod

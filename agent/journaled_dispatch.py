@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
 from agent.core.engine import Engine
-from agent.core.events import Event, SendFailed, VenueExecReport
+from agent.core.events import Event, Quote, SendFailed, VenueExecReport
 from agent.crash_points import CrashPoints
 from agent.journal.journal import Journal
 from agent.recovery import EventClock
@@ -37,13 +37,28 @@ class JournaledDispatch:
         self._clock = clock
         self._crash = crash or CrashPoints(None)
         self._queue: deque[Event] = deque()
+        self._journaled: dict[int, Callable[[], None]] = {}
         self._outgoing: list[Command] = []
         self._busy = False
+        self._closed = False
         self.deliver = deliver
 
-    def feed(self, event: Event) -> None:
-        """Journal and dispatch an event (and any the dispatch gives rise to), then send what it decided."""
+    def close(self) -> None:
+        """No more events: what arrives from now on (a QuickFIX thread finishing) is logged and dropped."""
+        self._closed = True
+
+    def feed(self, event: Event, journaled: Callable[[], None] | None = None) -> None:
+        """Journal and dispatch an event (and any the dispatch gives rise to), then send what it decided.
+        `journaled` is called once the event is durable (or dropped), before it is applied."""
+        if self._closed:
+            if journaled is not None:
+                journaled()
+            log.log(logging.DEBUG if isinstance(event, Quote) else logging.WARNING,
+                    "%s after shutdown, not journaled: %r", type(event).__name__, event)
+            return
         self._queue.append(event)
+        if journaled is not None:
+            self._journaled[id(event)] = journaled
         if self._busy:
             return
         self._busy = True
@@ -60,7 +75,12 @@ class JournaledDispatch:
     def _dispatch_one(self, event: Event) -> None:
         self._clock.release()
         now = self._clock.now()
-        self._journal.record_event(now, event)
+        try:
+            self._journal.record_event(now, event)
+        finally:
+            done = self._journaled.pop(id(event), None)
+            if done is not None:
+                done()
         self._crash.hit(f"event:{type(event).__name__}")
         if isinstance(event, VenueExecReport) and event.exec_type == ExecType.TRADE:
             self._crash.hit("event:fill")

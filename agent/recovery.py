@@ -11,6 +11,7 @@ QuickFIX.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -67,7 +68,10 @@ class Recovered:
     events: int = 0
     commands: int = 0  # journaled intents
     diverged: int = 0  # replayed commands that differ from the journaled intents
-    last_commands: list[Command] = field(default_factory=list)  # what the last event made the engine emit
+    last_ts: float | None = None  # time of the last event replayed
+    # What the last event made the engine emit beyond what the journal holds: the crash came between the event
+    # and its intents. The host journals them before anything else, so the journal matches the engine again.
+    unjournaled: list[Command] = field(default_factory=list)
 
 
 def replay_journal(journal: Journal, engine: Engine, clock: EventClock) -> Recovered:
@@ -79,6 +83,7 @@ def replay_journal(journal: Journal, engine: Engine, clock: EventClock) -> Recov
     with _engine_logs_quiet():
         _replay(journal, engine, clock, outlet, result, expected)
     clock.release()
+    result.unjournaled = list(expected)
     return result
 
 
@@ -109,7 +114,12 @@ def _replay(journal: Journal, engine: Engine, clock: EventClock, outlet: ReplayO
             clock.hold(record.ts)
             engine.dispatch(item)
             result.events += 1
-            result.last_commands = outlet.emitted
+            result.last_ts = record.ts
+            if expected:
+                result.diverged += len(expected)
+                log.error("journal replay: %d commands the engine produced before record %d are not in the journal",
+                          len(expected), record.seq)
+                expected.clear()
             expected.extend(outlet.emitted)
         else:
             result.commands += 1
@@ -125,21 +135,62 @@ def _is_event(item: Journaled) -> TypeGuard[Event]:
     return isinstance(item, tuple(EVENT_TYPES.values()))
 
 
-def unsent_oms_commands(commands: list[Command], store_dir: Path) -> list[OmsCommand]:
-    """Of these OMS commands, those that never reached QuickFIX's message store (so never went out)."""
-    stored = b"".join(p.read_bytes() for p in sorted(store_dir.glob("*.body"))) if store_dir.is_dir() else b""
-    messages = stored.split(b"\x018=FIX")
+def unsent_oms_commands(journal: Journal, store_dir: Path) -> list[OmsCommand]:
+    """Journaled messages to the OMS that never reached QuickFIX's message store, so never went out.
+
+    Every message QuickFIX sends is in its store (written before it goes on the wire, and a process kill does not
+    lose it), from the store's creation (its last sequence reset) on. So a journaled ExecutionReport, cancel
+    reject or mass cancel report from after that moment whose ExecID (ClOrdID for the other two) is not in the
+    store was stopped by a crash between the journal and QuickFIX; those are the ones to send again.
+    """
+    stores: dict[str, tuple[float, bytes]] = {}
+    if store_dir.is_dir():
+        for session_file in store_dir.glob("*.session"):
+            stem = session_file.name.removesuffix(".session")
+            created = _store_created(session_file)
+            body = store_dir / f"{stem}.body"
+            stores[stem] = (created, body.read_bytes() if body.is_file() else b"")
+    names = tuple(t.__name__ for t in (ParentExecReport, ParentCancelReject, MassCancelReport))
     unsent: list[OmsCommand] = []
-    for command in commands:
-        if isinstance(command, ParentExecReport):
-            key = f"\x0117={command.exec_id}\x01".encode()
-            found = key in stored
-        elif isinstance(command, ParentCancelReject | MassCancelReport):
-            kind = b"\x0135=9\x01" if isinstance(command, ParentCancelReject) else b"\x0135=r\x01"
-            key = f"\x0111={command.cl_ord_id}\x01".encode()
-            found = any(kind in m and key in m for m in messages)
-        else:
+    for record in journal.records(types=names):
+        command = record.item
+        if not isinstance(command, ParentExecReport | ParentCancelReject | MassCancelReport):
             continue
-        if not found:
+        created, stored = stores.get(_store_stem(command.session), (0.0, b""))
+        if record.ts < created - 1.0:  # before the store's last reset: it went out then, or was given up
+            continue
+        if not _in_store(command, stored):
             unsent.append(command)
     return unsent
+
+
+def _store_stem(session: str) -> str:
+    """QuickFIX's file name for a session: "FIX.4.4:FOOTPRINT->OMS" -> "FIX.4.4-FOOTPRINT-OMS"."""
+    begin, _, rest = session.partition(":")
+    sender, _, target = rest.partition("->")
+    return f"{begin}-{sender}-{target}"
+
+
+def _store_created(session_file: Path) -> float:
+    text = session_file.read_text().strip()
+    try:
+        return dt.datetime.strptime(text[:17], "%Y%m%d-%H:%M:%S").replace(tzinfo=dt.UTC).timestamp()
+    except ValueError:
+        log.warning("cannot read the creation time in %s (%r): every journaled OMS message is checked", session_file,
+                    text)
+        return 0.0
+
+
+def _in_store(command: OmsCommand, stored: bytes) -> bool:
+    if isinstance(command, ParentExecReport):
+        return f"\x0117={command.exec_id}\x01".encode() in stored
+    kind = b"\x0135=9\x01" if isinstance(command, ParentCancelReject) else b"\x0135=r\x01"
+    key = f"\x0111={command.cl_ord_id}\x01".encode()
+    start = stored.find(key)
+    while start >= 0:
+        begin = stored.rfind(b"8=FIX", 0, start)
+        end = stored.find(b"\x0110=", start)
+        if kind in stored[begin:end if end >= 0 else len(stored)]:
+            return True
+        start = stored.find(key, start + 1)
+    return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 import fix_config
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
-from agent.core.commands import Command
+from agent.core.commands import Command, ParentExecReport
 from agent.core.engine import Engine, IdSource, settings_from_config
 from agent.core.events import (
+    Event,
     OmsSessionState,
     ShutdownRequested,
     Tick,
@@ -56,6 +58,36 @@ def _threadsafe(loop: asyncio.AbstractEventLoop, handler: Callable[[Any], None])
     return submit
 
 
+class DurableSubmit:
+    """Hands what a QuickFIX thread received to the loop and, for orders and reports, waits until the journal
+    has it: QuickFIX counts an inbound message as received when its callback returns, so returning earlier
+    would let a crash lose a message the counterparty will never send again."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, dispatch: JournaledDispatch, timeout_s: float = 5.0) -> None:
+        self._loop = loop
+        self._dispatch = dispatch
+        self._timeout_s = timeout_s
+        self.closed = threading.Event()
+
+    def __call__(self, event: Event, durable: bool) -> None:
+        if not durable or self.closed.is_set():
+            self._loop.call_soon_threadsafe(self._feed, event, None)
+            return
+        done = threading.Event()
+        self._loop.call_soon_threadsafe(self._feed, event, done.set)
+        if not done.wait(self._timeout_s) and not self.closed.is_set():
+            log.error("%s not journaled within %.0f s; QuickFIX counts it received", type(event).__name__,
+                      self._timeout_s)
+
+    def _feed(self, event: Event, journaled: Callable[[], None] | None) -> None:
+        try:
+            self._dispatch.feed(event, journaled)
+        except Exception:
+            log.exception("handling %r failed", event)
+            if journaled is not None:
+                journaled()
+
+
 class AgentRuntime:
     """Wires config, journal, FIX sessions, engine and timers; `run` until the stop event is set."""
 
@@ -85,11 +117,10 @@ class AgentRuntime:
         return oms, venue
 
     def _on_venue_event(self, dispatch: JournaledDispatch, event: VenueEvent) -> None:
+        """On the loop: market data into the book and quotes into the engine."""
         if isinstance(event, MdUpdate):
             for symbol in self.book.apply(event):
                 dispatch.feed(self.book.quote(symbol, event.timestamp))
-        else:
-            dispatch.feed(event)
 
     async def run(self, stop: asyncio.Event) -> None:
         cfg = self.cfg
@@ -113,13 +144,26 @@ class AgentRuntime:
                      "%d children live", state / JOURNAL_FILE, recovered.events, recovered.commands,
                      recovered.diverged, len(working), sum(1 for p in working for c in p.children.values()
                                                             if c.is_live))
-            unsent = unsent_oms_commands(recovered.last_commands, state / "oms-store")
+            if recovered.unjournaled:
+                # The crash came between the last event and its intents: journal them now, so that the journal
+                # says what the engine believes (a New among them never left: the follow-up finds that out).
+                assert recovered.last_ts is not None
+                journal.record_commands(recovered.last_ts, recovered.unjournaled)
+            unsent = unsent_oms_commands(journal, state / "oms-store")
 
             dispatch = JournaledDispatch(engine, journal, clock, crash)
             engine.ctx.outlet = dispatch
-            oms_app = OmsApplication(_threadsafe(loop, dispatch.feed))
-            venue_app = VenueApplication(_threadsafe(loop, lambda e: self._on_venue_event(dispatch, e)),
-                                         list(instruments), cfg.market_data_depth, self.clock)
+            submit = DurableSubmit(loop, dispatch)
+            oms_app = OmsApplication(lambda e: submit(e, not isinstance(e, OmsSessionState)))
+            market_data = _threadsafe(loop, lambda e: self._on_venue_event(dispatch, e))
+
+            def from_venue(event: VenueEvent) -> None:
+                if isinstance(event, MdUpdate):
+                    market_data(event)
+                else:
+                    submit(event, not isinstance(event, VenueSessionState))
+
+            venue_app = VenueApplication(from_venue, list(instruments), cfg.market_data_depth, self.clock)
 
             def deliver(command: Command) -> str | None:
                 if isinstance(command, OMS_COMMANDS):
@@ -128,6 +172,10 @@ class AgentRuntime:
                 return venue_app.send(command)
 
             dispatch.deliver = deliver
+            for command in unsent:  # first in line to the OMS, ahead of anything this run decides
+                log.warning("sending %s %s again: the crash came before it went out", type(command).__name__,
+                            command.exec_id if isinstance(command, ParentExecReport) else command.cl_ord_id)
+                oms_app.send(command, poss_resend=True)
             # This process holds no session yet, whatever the journal last said.
             if engine.venue_up:
                 dispatch.feed(VenueSessionState(False))
@@ -144,10 +192,7 @@ class AgentRuntime:
                 if stop.is_set():
                     return
                 acceptor.start()
-                for command in unsent:
-                    log.warning("sending %s %s again: the crash came before it went out", type(command).__name__,
-                                getattr(command, "exec_id", command.cl_ord_id))
-                    oms_app.send(command, poss_resend=True)
+                oms_app.release_held()
                 log.info("footprint agent ready: OMS acceptor on 127.0.0.1:%d, venue %s:%d", cfg.oms_port,
                          cfg.venue_host, cfg.venue_port)
                 self.ready.set()
@@ -157,8 +202,10 @@ class AgentRuntime:
                         await asyncio.wait_for(stop.wait(), cfg.decision_interval_s)
                 await self._drain(engine, dispatch)
             finally:
+                submit.closed.set()
                 acceptor.stop()
                 initiator.stop()
+                dispatch.close()
         finally:
             journal.close()
             log.info("footprint agent stopped")

@@ -13,7 +13,7 @@ from fix_config.vocabulary import MsgType
 from simulator.clock import Clock
 from simulator.fix_market_data_desk import MarketDataDesk
 from simulator.fix_messages import Routed, to_quickfix
-from simulator.fix_order_desk import OrderDesk
+from simulator.fix_order_desk import OrderDesk, VenueOrderRecord
 from simulator.fix_requests import ORDER_READERS, MarketDataRequest, OrderRequest, read_market_data_request
 from simulator.market import Market
 from simulator.market_data import BookDepth
@@ -86,9 +86,9 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
     def cancel_orders(self, session: str) -> int:
         """Cancel a session's working orders and send it the reports; returns how many were cancelled."""
         with self._lock:
-            routed = self._orders.report(self._market.cancel_all(session))
-            self._queue(routed)
-            return len(routed)
+            updates = self._market.cancel_all(session)
+            self._queue(self._orders.report(updates))
+            return len(updates)
 
     def depth(self, symbol: str, levels: int) -> BookDepth:
         with self._lock:
@@ -97,6 +97,10 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
     def open_orders(self, session: str) -> list[OrderState]:
         with self._lock:
             return self._market.open_orders(session)
+
+    def ledger(self, session: str | None = None) -> list[VenueOrderRecord]:
+        with self._lock:
+            return self._orders.ledger(session)
 
     # -- QuickFIX callbacks (its names): nothing may escape them but QuickFIX's own exceptions -----------
 
@@ -127,9 +131,11 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
             with self._lock:
                 self._sessions.pop(key, None)
                 self._market_data.drop_session(key)
-                routed = self._orders.cancel_session(key) if self._cancel_on_disconnect else []
-                self._queue(routed)
-            log.info("logout %s; cancelled %d working orders", key, len(routed))
+                cancelled = 0
+                if self._cancel_on_disconnect:
+                    cancelled = len(self._market.open_orders(key))
+                    self._queue(self._orders.cancel_session(key))
+            log.info("logout %s; cancelled %d working orders", key, cancelled)
         except Exception:
             log.exception("onLogout failed")
 
@@ -153,8 +159,9 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         try:
             key = sessionID.toString()
             request = reader(message)  # copy now: the message dies with the callback
-        except (fix.IncorrectTagValue, fix.RequiredTagMissing):
-            raise  # QuickFIX answers with a session-level Reject naming the tag
+        except (fix.IncorrectTagValue, fix.FieldNotFound):
+            # QuickFIX answers these with a Reject naming the tag; any other exception would end the process.
+            raise
         except Exception:
             log.exception("reading %s failed", message.toString().replace("\x01", "|"))
             return

@@ -21,6 +21,8 @@ from simulator.orders import OrderType, Side, TimeInForce
 SIDE_FROM_FIX = {"1": Side.BUY, "2": Side.SELL}
 SIDE_TO_FIX = {side: code for code, side in SIDE_FROM_FIX.items()}
 SIDE_UNDISCLOSED = "7"
+NO_ORDER_ID = "NONE"
+"""OrderID(37), and ClOrdID(11) of a mass status answer, on a report about no order at all."""
 """Side(54) is required on every ExecutionReport; a report about no order at all says "undisclosed"."""
 
 ORD_TYPE_FROM_FIX = {"1": OrderType.MARKET, "2": OrderType.LIMIT}

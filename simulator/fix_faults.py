@@ -10,11 +10,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from fix_config.vocabulary import ExecType
+from simulator.fix_codes import NO_ORDER_ID
 from simulator.fix_messages import ExecReport, Outgoing, Routed
 from simulator.venue_faults import VenueFaults
-
-NO_ORDER_ID = "NONE"
-"""OrderID(37) on a report about no order at all."""
 
 
 class SessionFaults:
@@ -81,7 +79,7 @@ def _fills_before_acks(routed: list[Routed], faults: Mapping[str, SessionFaults]
         order = _order_of(item)
         at = out.index(item)
         last_fill = max(
-            (i for i in range(at + 1, len(out)) if _order_of(out[i]) == order and _is_fill(out[i][1])), default=None
+            (i for i in range(at + 1, len(out)) if _order_of(out[i]) == order and is_fill(out[i][1])), default=None
         )
         if last_fill is None or not session_faults.happens(session_faults.settings.fills_before_acks):
             continue
@@ -91,23 +89,26 @@ def _fills_before_acks(routed: list[Routed], faults: Mapping[str, SessionFaults]
 
 
 def _swap_neighbours(routed: list[Routed], faults: Mapping[str, SessionFaults]) -> list[Routed]:
+    # Neighbours as the session receives them: other sessions' messages in between do not count.
     out = list(routed)
-    i = 0
-    while i + 1 < len(out):
-        order = _order_of(out[i])
-        session_faults = faults.get(out[i][0])
-        if (
-            order is not None
-            and session_faults is not None
-            and _order_of(out[i + 1]) == order
-            and session_faults.happens(session_faults.settings.reorder_reports)
-        ):
-            out[i], out[i + 1] = out[i + 1], out[i]
-            i += 2
-            continue
-        i += 1
+    for session, session_faults in faults.items():
+        places = [i for i, (to, _) in enumerate(out) if to == session]
+        k = 0
+        while k + 1 < len(places):
+            a, b = places[k], places[k + 1]
+            order = _order_of(out[a])
+            if (
+                order is not None
+                and _order_of(out[b]) == order
+                and session_faults.happens(session_faults.settings.reorder_reports)
+            ):
+                out[a], out[b] = out[b], out[a]
+                k += 2
+                continue
+            k += 1
     return out
 
 
-def _is_fill(record: Outgoing) -> bool:
+def is_fill(record: Outgoing) -> bool:
+    """A trade report."""
     return isinstance(record, ExecReport) and record.exec_type == ExecType.TRADE

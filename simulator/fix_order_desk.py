@@ -22,6 +22,7 @@ from simulator.fix_codes import (
     EXEC_TYPE_DONE_FOR_DAY,
     EXEC_TYPE_ORDER_STATUS,
     EXEC_TYPE_RESTATED,
+    NO_ORDER_ID,
     ORD_REJ_DUPLICATE,
     ORD_REJ_OTHER,
     ORD_REJ_QUANTITY,
@@ -43,7 +44,7 @@ from simulator.fix_codes import (
     parse_quantity,
     utc_timestamp,
 )
-from simulator.fix_faults import NO_ORDER_ID, SessionFaults, is_ack, may_duplicate, shuffle
+from simulator.fix_faults import SessionFaults, is_ack, is_fill, may_duplicate, shuffle
 from simulator.fix_messages import CancelReject, ExecReport, Routed
 from simulator.fix_requests import (
     CancelRequest,
@@ -62,7 +63,6 @@ from simulator.venue_faults import VenueFaults
 __all__ = ["LedgerFill", "OrderDesk", "Routed", "VenueOrderRecord"]
 
 _REJECTED = ORD_STATUS[OrderStatus.REJECTED]
-_NO_ORDER_ID = NO_ORDER_ID
 _NO_WORKING_ORDERS = "no working orders"
 
 
@@ -254,21 +254,8 @@ class OrderDesk:
         """An ExecutionReport with ExecType I for the order ClOrdID names (OrdStatus 8 when unknown)."""
         order_id = self._orders_by_cl_ord_id.get((session, request.cl_ord_id))
         if order_id is None:
-            report = ExecReport(
-                order_id=_NO_ORDER_ID,
-                exec_id=self._next_exec_id(),
-                exec_type=EXEC_TYPE_ORDER_STATUS,
-                ord_status=_REJECTED,
-                cl_ord_id=request.cl_ord_id,
-                symbol=request.symbol or "",
-                side=request.side,
-                leaves_qty=0,
-                cum_qty=0,
-                avg_px="0",
-                transact_time=utc_timestamp(self._market.now),
-                text=f"unknown ClOrdID {request.cl_ord_id}",
-            )
-            return [(session, report)]
+            text = f"unknown ClOrdID {request.cl_ord_id}"
+            return [(session, self._no_order(request.cl_ord_id, request.symbol, request.side, text))]
         state = self._market.status(session, order_id)
         report = self._exec_report(state, EXEC_TYPE_ORDER_STATUS, request.cl_ord_id, self._market.now)
         return [(session, report)]
@@ -282,24 +269,11 @@ class OrderDesk:
         ]  # fmt: skip
         now = self._market.now
         if not orders:
-            empty = ExecReport(
-                order_id=_NO_ORDER_ID,
-                exec_id=self._next_exec_id(),
-                exec_type=EXEC_TYPE_ORDER_STATUS,
-                ord_status=_REJECTED,
-                cl_ord_id=_NO_ORDER_ID,
-                symbol=request.symbol or "",
-                side=SIDE_UNDISCLOSED,
-                leaves_qty=0,
-                cum_qty=0,
-                avg_px="0",
-                transact_time=utc_timestamp(now),
-                text=_NO_WORKING_ORDERS,
-                mass_status_req_id=request.mass_status_req_id,
-                tot_num_reports=0,
+            empty = self._no_order(NO_ORDER_ID, request.symbol, SIDE_UNDISCLOSED, _NO_WORKING_ORDERS)
+            return [(session, dataclasses.replace(
+                empty, mass_status_req_id=request.mass_status_req_id, tot_num_reports=0,
                 last_rpt_requested=Boolean.YES.value,
-            )
-            return [(session, empty)]
+            ))]  # fmt: skip
         routed: list[Routed] = []
         for index, state in enumerate(orders, start=1):
             report = self._exec_report(state, EXEC_TYPE_ORDER_STATUS, self._tickets[state.order_id].cl_ord_id, now)
@@ -324,7 +298,8 @@ class OrderDesk:
         routed: list[Routed] = []
         while (item := self._held.pop_due(now)) is not None:
             if isinstance(item, _LateNew):
-                routed.extend(self._out(self._enter(item.session, item.request)))
+                # It is as late as it may be: what answers it is not held back any further.
+                routed.extend(self._out(self._enter(item.session, item.request), not_after=now))
             elif isinstance(item, _VenueAction):
                 routed.extend(self._out(self._act(item)))
             else:
@@ -424,11 +399,16 @@ class OrderDesk:
             routed.append((ticket.session, report))
         return routed
 
-    def _out(self, routed: list[Routed]) -> list[Routed]:
-        """What goes out now once each session's faults have had their say; the rest is held."""
+    def _out(self, routed: list[Routed], not_after: float | None = None) -> list[Routed]:
+        """What goes out now once each session's faults have had their say; the rest is held, up to
+        `max_delay_s` and never past `not_after`."""
         if not self._faults:
             return routed
         now = self._market.now
+
+        def until(delay: float) -> float:
+            return now + delay if not_after is None else min(now + delay, not_after)
+
         out: list[Routed] = []
         for session, record in shuffle(routed, self._faults):
             faults = self._faults.get(session)
@@ -436,11 +416,14 @@ class OrderDesk:
                 out.append((session, record))
                 continue
             if is_ack(record) and faults.happens(faults.settings.delay_acks):
-                self._held.put(now + faults.delay(), (session, record))
+                self._held.put(until(faults.delay()), (session, record))
+            elif is_fill(record) and faults.happens(faults.settings.reorder_reports):
+                # A late fill report: what the venue says next about the order (a cancel, its end) overtakes it.
+                self._held.put(until(faults.delay()), (session, record))
             else:
                 out.append((session, record))
             if may_duplicate(record) and faults.happens(faults.settings.duplicate_reports):
-                self._held.put(now + faults.delay(), (session, record))
+                self._held.put(until(faults.delay()), (session, record))
         return out
 
     def _plan_venue_actions(self, session: str, order_id: int) -> None:
@@ -533,10 +516,27 @@ class OrderDesk:
             text=text,
         )
 
+    def _no_order(self, cl_ord_id: str, symbol: str | None, side: str, text: str) -> ExecReport:
+        """A status answer (ExecType I, OrdStatus 8, OrderID NONE) about an order the venue does not have."""
+        return ExecReport(
+            order_id=NO_ORDER_ID,
+            exec_id=self._next_exec_id(),
+            exec_type=EXEC_TYPE_ORDER_STATUS,
+            ord_status=_REJECTED,
+            cl_ord_id=cl_ord_id,
+            symbol=symbol or "",
+            side=side,
+            leaves_qty=0,
+            cum_qty=0,
+            avg_px="0",
+            transact_time=utc_timestamp(self._market.now),
+            text=text,
+        )
+
     def _reject_new(self, session: str, request: NewOrderRequest, reason: int, text: str) -> Routed:
         qty = parse_quantity(request.qty) if request.qty is not None else None
         report = ExecReport(
-            order_id=_NO_ORDER_ID,
+            order_id=NO_ORDER_ID,
             exec_id=self._next_exec_id(),
             exec_type=EXEC_TYPE[UpdateKind.REJECTED],
             ord_status=_REJECTED,
@@ -569,7 +569,7 @@ class OrderDesk:
             ticket = self._tickets[order_id]
             status = self._ord_status(self._market.status(ticket.session, order_id))
         return CancelReject(
-            order_id=self._order_id(order_id) if order_id is not None else _NO_ORDER_ID,
+            order_id=self._order_id(order_id) if order_id is not None else NO_ORDER_ID,
             cl_ord_id=request.cl_ord_id,
             orig_cl_ord_id=request.orig_cl_ord_id,
             ord_status=status,

@@ -127,7 +127,8 @@ def read_status(message: Message) -> StatusRequest:
 
 
 def read_mass_status(message: Message) -> MassStatusRequest:
-    """Types 7 (all orders) and 1 (one security) are served; QuickFIX answers others with a session Reject."""
+    """Types 7 (all orders) and 1 (one security, Symbol required) are served. The others are refused by raising
+    the QuickFIX exception that makes it answer with a Reject naming the tag (the only kinds it turns into one)."""
     request_type = _required(message, Tag.MASS_STATUS_REQ_TYPE)
     symbol = field(message, Tag.SYMBOL)
     if request_type == MassStatusReqType.ALL_ORDERS:
@@ -135,7 +136,7 @@ def read_mass_status(message: Message) -> MassStatusRequest:
     if request_type != MassStatusReqType.BY_SECURITY:
         raise fix.IncorrectTagValue(Tag.MASS_STATUS_REQ_TYPE)
     if not symbol:
-        raise fix.RequiredTagMissing(Tag.SYMBOL)
+        raise fix.FieldNotFound(Tag.SYMBOL)  # QuickFIX: BusinessMessageReject, conditionally required field
     return MassStatusRequest(_required(message, Tag.MASS_STATUS_REQ_ID), symbol)
 
 

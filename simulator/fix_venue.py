@@ -14,6 +14,7 @@ import quickfix as fix
 
 from simulator.clock import Clock, WallClock
 from simulator.fix_application import VenueApplication
+from simulator.fix_order_desk import VenueOrderRecord
 from simulator.fix_settings import DEFAULT_SETTINGS, write_settings
 from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
 from simulator.market import Market, simulated_market
@@ -151,6 +152,10 @@ class VenueServer:
     def open_orders(self, session: str) -> list[OrderState]:
         """A session's working orders (session key as in logged_on())."""
         return self._app.open_orders(session)
+
+    def ledger(self, session: str | None = None) -> list[VenueOrderRecord]:
+        """The venue's truth about every FIX order it took (of one session key, or all): ClOrdIDs, fills, state."""
+        return self._app.ledger(session)
 
     def __enter__(self) -> VenueServer:
         self.start()

@@ -17,33 +17,40 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
-MAX_DELAY_LIMIT_S = 5.0
-"""No delay may exceed this: an agent's follow-up timeout (seconds) must stay longer than any delay."""
+MAX_DELAY_LIMIT_S = 1.0
+"""No delay may exceed this: an agent follows up on an unanswered request after seconds (2 s by default), and
+a fault must never look like a lost message when it is only a late one."""
 
 
 class VenueFaults(BaseModel):
     """Fault settings for one session. Probabilities are per message, per request or per order as noted."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True)
 
-    seed: int = Field(0, ge=0, description="seed of the session's fault generator")
-    max_delay_s: float = Field(
-        0.5, gt=0.0, le=MAX_DELAY_LIMIT_S, description="upper bound of every delay (held acks, duplicates, late News)"
-    )
-    event_window_s: float = Field(
-        30.0, gt=0.0, description="an order's unsolicited cancel, done-for-day or restatement comes within this"
-    )
-    delay_acks: Probability = Field(0.0, description="per New/Cancel/Replace ack: held back up to max_delay_s")
-    fills_before_acks: Probability = Field(0.0, description="per order that trades on entry: fills before the ack")
-    duplicate_reports: Probability = Field(0.0, description="per ExecutionReport: sent again, same ExecID")
-    reorder_reports: Probability = Field(0.0, description="per adjacent pair of one order's reports: swapped")
-    drop_cancels: Probability = Field(0.0, description="per cancel request: no answer and not carried out")
-    cancel_overtakes_new: Probability = Field(
-        0.0, description="per New: held back before it reaches the book; requests about it meanwhile find nothing"
-    )
-    unsolicited_cancels: Probability = Field(0.0, description="per working order: cancelled by the venue")
-    done_for_day: Probability = Field(0.0, description="per working order: ended DoneForDay by the venue")
-    restatements: Probability = Field(0.0, description="per working order: quantity reduced by the venue")
+    seed: Annotated[int, Field(ge=0)] = 0
+    """Seed of the session's fault generator."""
+    max_delay_s: Annotated[float, Field(gt=0.0, le=MAX_DELAY_LIMIT_S)] = 0.5
+    """Upper bound of every delay: held acks, duplicates, a New held back (and what answers it)."""
+    event_window_s: Annotated[float, Field(gt=0.0)] = 30.0
+    """An order's unsolicited cancel, DoneForDay or restatement comes within this after its entry."""
+    delay_acks: Probability = 0.0
+    """Per New, Cancel or Replace ack: held back up to max_delay_s."""
+    fills_before_acks: Probability = 0.0
+    """Per order that trades on entry: its fills go out before its New ack."""
+    duplicate_reports: Probability = 0.0
+    """Per ExecutionReport (not status answers): sent again, same ExecID, up to max_delay_s later."""
+    reorder_reports: Probability = 0.0
+    """Per pair of adjacent reports of one order in what the session receives: swapped."""
+    drop_cancels: Probability = 0.0
+    """Per cancel request: not seen, not carried out, not answered."""
+    cancel_overtakes_new: Probability = 0.0
+    """Per New: held back up to max_delay_s before it reaches the book; meanwhile the order is unknown."""
+    unsolicited_cancels: Probability = 0.0
+    """Per working order: cancelled by the venue (ExecType 4 without OrigClOrdID)."""
+    done_for_day: Probability = 0.0
+    """Per working order: ended by the venue with ExecType 3, OrdStatus 3."""
+    restatements: Probability = 0.0
+    """Per working order: quantity cut by whole lots by the venue (ExecType D), at least one unit left."""
 
     @property
     def active(self) -> bool:
@@ -51,10 +58,10 @@ class VenueFaults(BaseModel):
         return any(getattr(self, name) > 0 for name in _PROBABILITIES)
 
 
-_PROBABILITIES = tuple(
-    name for name, info in VenueFaults.model_fields.items() if info.annotation is float and name not in
-    ("max_delay_s", "event_window_s")
-)
+_PROBABILITIES = (
+    "delay_acks", "fills_before_acks", "duplicate_reports", "reorder_reports", "drop_cancels", "cancel_overtakes_new",
+    "unsolicited_cancels", "done_for_day", "restatements",
+)  # fmt: skip
 
 
 class FaultsFileError(ValueError):

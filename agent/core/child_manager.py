@@ -212,6 +212,8 @@ class ChildManager:
                         self.cancel(parent, child)
                 elif child.settle_since is not None:
                     overdue = now - child.settle_since >= timeout
+                if child.unknown_at is not None and child.is_live:
+                    overdue = overdue or now - child.unknown_at >= timeout
                 if overdue or child.status_sent_at is not None:
                     self._request_status(parent, child)
 
@@ -343,6 +345,7 @@ class ChildManager:
     def _on_ack(self, child: ChildOrder) -> None:
         child.acked = True
         child.unknown_answers = 0
+        child.unknown_at = None
 
     def _end(self, child: ChildOrder, event: OrderEvent) -> None:
         """The venue ended the order (fill, cancel, expiry, DoneForDay, reject)."""
@@ -465,6 +468,7 @@ class ChildManager:
 
     def _on_unknown(self, parent: ParentOrder, child: ChildOrder) -> None:
         child.unknown_answers += 1
+        child.unknown_at = self._ctx.clock.now()  # asked again after the ack timeout, until it is settled
         if child.acked or child.cum_qty > 0:
             log.critical("venue no longer knows child %s (ClOrdID %s) it had acknowledged; asking again",
                          child.child_id, child.cl_ord_id)

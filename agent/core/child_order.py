@@ -35,6 +35,7 @@ class ChildOrder:
     request_sent_at: float | None = None  # when the new, cancel or replace now in flight went out
     status_sent_at: float | None = None  # when our last OrderStatusRequest about it went out
     unknown_answers: int = 0  # status answers in a row saying the venue does not know it
+    unknown_at: float | None = None  # when the last of those came
     # What the venue has said about its fills: the highest CumQty it reported, and which fills we hold.
     venue_cum_qty: int = 0
     settle_since: float | None = None  # done at the venue, some of its fills not received yet, since when

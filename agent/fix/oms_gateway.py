@@ -176,6 +176,9 @@ class OmsApplication(GuardedApplication):
         super().__init__()
         self._submit = submit
         self._sessions: dict[str, fix.SessionID] = {}
+        # Until the acceptor has created its sessions (it opens only once the agent can trade), messages wait
+        # here in order: recovery's re-sends first, then what reconciliation decided.
+        self._held: list[tuple[OmsCommand, bool]] | None = []
 
     def on_create(self, session_id: fix.SessionID) -> None:
         self._sessions[session_id.toString()] = session_id
@@ -206,9 +209,19 @@ class OmsApplication(GuardedApplication):
         except Exception:
             log.exception("could not hand over %s", request)
 
+    def release_held(self) -> int:
+        """Send what waited for the sessions to exist (call once the acceptor has started); how many."""
+        held, self._held = self._held or [], None
+        for command, poss_resend in held:
+            self.send(command, poss_resend=poss_resend)
+        return len(held)
+
     def send(self, command: OmsCommand, *, poss_resend: bool = False) -> None:
         """Hand one message to QuickFIX. An OMS that is logged out gets it on reconnect (QuickFIX stores it and
         resends on the OMS's resend request); `poss_resend` marks a message that may already have gone out."""
+        if self._held is not None:
+            self._held.append((command, poss_resend))
+            return
         sid = self._sessions.get(command.session)
         if sid is None:
             log.error("no OMS session %s to send to", command.session)

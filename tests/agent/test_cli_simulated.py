@@ -49,3 +49,22 @@ def test_tape_is_written_as_parquet(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_realism_with_a_bad_scenario_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sim", "realism", "--scenario", "nope", "--days", "1"]) == 2
     assert "no such built-in scenario" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("f.toml", "[FOOTPRINT]\ndrop_cancels = 1.5\n", "f.toml: FOOTPRINT.drop_cancels: Input should be less than"),
+        ("f.yaml", "FOOTPRINT:\n  max_delay_s: 9\n", "f.yaml: FOOTPRINT.max_delay_s: Input should be less than"),
+        ("f.yaml", "FOOTPRINT:\n  drop_cancel: 0.5\n", "FOOTPRINT.drop_cancel: Extra inputs are not permitted"),
+        ("f.yaml", "NOBODY:\n  drop_cancels: 0.5\n", "faults for NOBODY: no such session (sessions: FOOTPRINT)"),
+    ],
+)
+def test_sim_with_a_bad_faults_file_exits_2_with_one_line_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, words: str
+) -> None:
+    faults = tmp_path / name
+    faults.write_text(text)
+    assert main(["sim", "--faults", str(faults), "--state-dir", str(tmp_path / "sim")]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1

@@ -70,3 +70,22 @@ def test_oms_dictionary_relaxes_only_what_the_engine_checks(tmp_path: Path) -> N
     assert len(list(fields["ExecType"])) > 5  # other enumerations untouched
     er = next(m for m in root.iter("message") if m.get("msgtype") == "8")
     assert any(e.get("required") == "Y" for e in er.iter())
+
+
+def test_a_config_file_overrides_only_what_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('oms_port = 19000\n[orders]\nack_timeout_s = 0.5\n[twap]\nslice_interval_s = 2\n')
+    cfg = load_config(path)
+    defaults = load_config()
+    assert cfg.oms_port == 19000 and cfg.orders.ack_timeout_s == 0.5 and cfg.twap.slice_interval_s == 2
+    # Everything it does not name keeps the packaged default, tables key by key.
+    assert cfg.instruments == defaults.instruments and cfg.target_strategies == defaults.target_strategies
+    assert cfg.orders.retention_s == defaults.orders.retention_s
+    assert cfg.twap.final_window_s == defaults.twap.final_window_s
+    assert cfg.decision_interval_s == defaults.decision_interval_s
+
+
+def test_a_config_file_that_lists_instruments_replaces_the_list(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[[instruments]]\nsymbol = "ACME"\ntick_size = 0.01\nlot_size = 100\n')
+    assert [i.symbol for i in load_config(path).instruments] == ["ACME"]

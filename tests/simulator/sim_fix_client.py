@@ -25,10 +25,11 @@ A_KEY = "FIX.4.4:SIMVENUE->FOOTPRINT"
 B_KEY = "FIX.4.4:SIMVENUE->TRADER2"
 
 
-def start_venue(state_dir: Path, market: Market, clock: SimClock) -> VenueServer:
-    """A started venue on a free port that also accepts TRADER2, ticking every 20 ms."""
+def start_venue(state_dir: Path, market: Market, clock: SimClock, **options: Any) -> VenueServer:
+    """A started venue on a free port that also accepts TRADER2, ticking every 20 ms; `options` go to VenueServer."""
     venue = VenueServer(
-        state_dir / "venue", port=free_port(), extra_targets=["TRADER2"], clock=clock, market=market, tick_interval=0.02
+        state_dir / "venue", port=free_port(), extra_targets=["TRADER2"], clock=clock, market=market, tick_interval=0.02,
+        **options,
     )
     venue.start()
     return venue
@@ -76,7 +77,7 @@ def entries(message: Fields, first_tag: int) -> list[dict[int, str]]:
 class SimFixClient(fix.Application):  # type: ignore[misc]
     """Logs on as `sender` to SIMVENUE and keeps every application message (and session Rejects) it gets."""
 
-    def __init__(self, port: int, state_dir: Path, sender: str = "FOOTPRINT") -> None:
+    def __init__(self, port: int, state_dir: Path, sender: str = "FOOTPRINT", reset_on_logon: bool = True) -> None:
         super().__init__()
         self.sender = sender
         self.received: list[Fields] = []
@@ -100,7 +101,7 @@ class SimFixClient(fix.Application):  # type: ignore[misc]
                     "ReconnectInterval=1",
                     "StartTime=00:00:00",
                     "EndTime=00:00:00",
-                    "ResetOnLogon=Y",
+                    f"ResetOnLogon={'Y' if reset_on_logon else 'N'}",
                     "UseDataDictionary=Y",
                     f"DataDictionary={data_dictionary_path()}",
                     f"FileStorePath={state_dir / (sender + '-store')}",
@@ -224,6 +225,15 @@ def status(cl_ord_id: str, symbol: str, side: str) -> Any:
     message = fix44.OrderStatusRequest()
     for tag, value in ((11, cl_ord_id), (55, symbol), (54, side)):
         message.setField(tag, value)
+    return message
+
+
+def mass_status(req_id: str, req_type: str = "7", symbol: str | None = None) -> Any:
+    message = fix44.OrderMassStatusRequest()
+    message.setField(584, req_id)
+    message.setField(585, req_type)
+    if symbol is not None:
+        message.setField(55, symbol)
     return message
 
 
