@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/bench_order_core.py [--parents 10000] [--concurrent 100] [--retention 300] [--seed 7]
 
-Parents arrive so that about `--concurrent` work at once (TWAP, 60 simulated seconds each), every event and
+Parents arrive so that about `--concurrent` work at once (TWAP, 60 simulated seconds each). Every event and
 command goes through the SQLite journal exactly as in the live agent (WAL, synchronous=FULL: one fsync per
-event, one for the commands it gives rise to), and finished parents leave memory after `--retention` simulated seconds. Prints resident memory at the
-start and the end (with `--trace`, also the memory the agent's own code holds, by tracemalloc), how many
-parents and children are in memory, and the journal's commit latency p50/p99. Not a timed test.
+event, one for the commands it gives rise to), and finished parents leave memory `--retention` simulated
+seconds after they are final. Prints resident memory at the start and the end (with `--trace`, also the memory
+the agent's own code holds, by tracemalloc), how many parents and children are in memory, and the journal's
+commit latency p50/p99. Not a timed test.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model
 
 from agent.backtest.sim_venue import SimVenue
 from agent.config import load_config
@@ -49,17 +51,6 @@ def rss_mib() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def agent_traced_mib() -> float:

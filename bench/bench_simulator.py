@@ -17,22 +17,11 @@ import tracemalloc
 
 import numba
 import numpy as np
+from machine import cpu_model
 
 from simulator.instruments import ACME, CRYPTOALPHA, SymbolSpec
 from simulator.kernel.activity_profile import default_schedule
 from simulator.session_runner import simulate_session
-
-
-def cpu_model() -> str:
-    """The CPU's model name, from /proc/cpuinfo where there is one."""
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def run(spec: SymbolSpec, seed: int, label: str) -> None:

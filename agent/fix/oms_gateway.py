@@ -25,11 +25,12 @@ from agent.core.oms_requests import (
 from agent.fix.fields import field
 from agent.fix.fix_time import format_utc_timestamp, parse_utc_timestamp
 from agent.fix.quickfix_application import GuardedApplication
-from fix_config.vocabulary import Boolean, Tag
+from fix_config.vocabulary import Boolean, MsgType, Tag
 
 log = logging.getLogger("footprint.oms")
 
-SUPPORTED = ("D", "F", "G", "q", "H")
+SUPPORTED = (MsgType.NEW_ORDER_SINGLE, MsgType.ORDER_CANCEL_REQUEST, MsgType.ORDER_CANCEL_REPLACE_REQUEST,
+             MsgType.ORDER_MASS_CANCEL_REQUEST, MsgType.ORDER_STATUS_REQUEST)
 
 
 def _timestamp(msg: fix.Message, tag: int, name: str, bad: list[str]) -> float | None:
@@ -45,44 +46,46 @@ def _timestamp(msg: fix.Message, tag: int, name: str, bad: list[str]) -> float |
 
 def parse_oms_message(msg: fix.Message, session: str) -> OmsRequest | None:
     """Copy an application message from the OMS into a request; None for types we do not support."""
-    msg_type = msg.getHeader().getField(35)
+    msg_type = msg.getHeader().getField(Tag.MSG_TYPE)
     bad: list[str] = []
-    if msg_type == "D":
+    if msg_type == MsgType.NEW_ORDER_SINGLE:
         return NewOrderRequest(
             session=session,
-            cl_ord_id=msg.getField(11),
-            symbol=field(msg, 55),
-            side=field(msg, 54),
-            order_qty=field(msg, 38),
-            ord_type=field(msg, 40),
-            price=field(msg, 44),
-            time_in_force=field(msg, 59),
-            transact_time=_timestamp(msg, 60, "TransactTime", bad),
-            effective_time=_timestamp(msg, 168, "EffectiveTime", bad),
-            expire_time=_timestamp(msg, 126, "ExpireTime", bad),
-            target_strategy=field(msg, 847),
-            participation_rate=field(msg, 849),
+            cl_ord_id=msg.getField(Tag.CL_ORD_ID),
+            symbol=field(msg, Tag.SYMBOL),
+            side=field(msg, Tag.SIDE),
+            order_qty=field(msg, Tag.ORDER_QTY),
+            ord_type=field(msg, Tag.ORD_TYPE),
+            price=field(msg, Tag.PRICE),
+            time_in_force=field(msg, Tag.TIME_IN_FORCE),
+            transact_time=_timestamp(msg, Tag.TRANSACT_TIME, "TransactTime", bad),
+            effective_time=_timestamp(msg, Tag.EFFECTIVE_TIME, "EffectiveTime", bad),
+            expire_time=_timestamp(msg, Tag.EXPIRE_TIME, "ExpireTime", bad),
+            target_strategy=field(msg, Tag.TARGET_STRATEGY),
+            participation_rate=field(msg, Tag.PARTICIPATION_RATE),
             bad_fields=tuple(bad),
         )
-    if msg_type == "F":
-        return CancelRequest(session, msg.getField(11), field(msg, 41), field(msg, 55), field(msg, 54))
-    if msg_type == "G":
+    if msg_type == MsgType.ORDER_CANCEL_REQUEST:
+        return CancelRequest(session, msg.getField(Tag.CL_ORD_ID), field(msg, Tag.ORIG_CL_ORD_ID),
+                             field(msg, Tag.SYMBOL), field(msg, Tag.SIDE))
+    if msg_type == MsgType.ORDER_CANCEL_REPLACE_REQUEST:
         return ReplaceRequest(
             session=session,
-            cl_ord_id=msg.getField(11),
-            orig_cl_ord_id=field(msg, 41),
-            symbol=field(msg, 55),
-            side=field(msg, 54),
-            order_qty=field(msg, 38),
-            ord_type=field(msg, 40),
-            price=field(msg, 44),
-            expire_time=_timestamp(msg, 126, "ExpireTime", bad),
+            cl_ord_id=msg.getField(Tag.CL_ORD_ID),
+            orig_cl_ord_id=field(msg, Tag.ORIG_CL_ORD_ID),
+            symbol=field(msg, Tag.SYMBOL),
+            side=field(msg, Tag.SIDE),
+            order_qty=field(msg, Tag.ORDER_QTY),
+            ord_type=field(msg, Tag.ORD_TYPE),
+            price=field(msg, Tag.PRICE),
+            expire_time=_timestamp(msg, Tag.EXPIRE_TIME, "ExpireTime", bad),
             bad_fields=tuple(bad),
         )
-    if msg_type == "q":
-        return MassCancelRequest(session, msg.getField(11), field(msg, 530), field(msg, 55))
-    if msg_type == "H":
-        return StatusRequest(session, field(msg, 11), field(msg, 37))
+    if msg_type == MsgType.ORDER_MASS_CANCEL_REQUEST:
+        return MassCancelRequest(session, msg.getField(Tag.CL_ORD_ID), field(msg, Tag.MASS_CANCEL_REQUEST_TYPE),
+                                 field(msg, Tag.SYMBOL))
+    if msg_type == MsgType.ORDER_STATUS_REQUEST:
+        return StatusRequest(session, field(msg, Tag.CL_ORD_ID), field(msg, Tag.ORDER_ID))
     return None
 
 
@@ -92,69 +95,69 @@ def _price(value: float, decimals: int) -> str:
 
 def build_exec_report(r: ParentExecReport) -> fix.Message:
     msg = fix.Message()
-    msg.getHeader().setField(fix.MsgType("8"))
-    msg.setField(37, r.order_id)
-    msg.setField(11, r.cl_ord_id)
+    msg.getHeader().setField(fix.MsgType(MsgType.EXECUTION_REPORT.value))
+    msg.setField(Tag.ORDER_ID, r.order_id)
+    msg.setField(Tag.CL_ORD_ID, r.cl_ord_id)
     if r.orig_cl_ord_id:
-        msg.setField(41, r.orig_cl_ord_id)
-    msg.setField(17, r.exec_id)
-    msg.setField(150, r.exec_type)
-    msg.setField(39, r.ord_status)
-    msg.setField(55, r.symbol)
-    msg.setField(54, r.side)
-    msg.setField(38, str(r.order_qty))
+        msg.setField(Tag.ORIG_CL_ORD_ID, r.orig_cl_ord_id)
+    msg.setField(Tag.EXEC_ID, r.exec_id)
+    msg.setField(Tag.EXEC_TYPE, r.exec_type)
+    msg.setField(Tag.ORD_STATUS, r.ord_status)
+    msg.setField(Tag.SYMBOL, r.symbol)
+    msg.setField(Tag.SIDE, r.side)
+    msg.setField(Tag.ORDER_QTY, str(r.order_qty))
     if r.ord_type:
-        msg.setField(40, r.ord_type)
+        msg.setField(Tag.ORD_TYPE, r.ord_type)
     if r.limit_px is not None:
-        msg.setField(44, _price(r.limit_px, r.price_decimals))
+        msg.setField(Tag.PRICE, _price(r.limit_px, r.price_decimals))
     if r.time_in_force:
-        msg.setField(59, r.time_in_force)
+        msg.setField(Tag.TIME_IN_FORCE, r.time_in_force)
     if r.expire_time is not None:
-        msg.setField(126, format_utc_timestamp(r.expire_time))
+        msg.setField(Tag.EXPIRE_TIME, format_utc_timestamp(r.expire_time))
     if r.last_qty:
-        msg.setField(32, str(r.last_qty))
-        msg.setField(31, _price(r.last_px, r.price_decimals))
-    msg.setField(14, str(r.cum_qty))
-    msg.setField(151, str(r.leaves_qty))
+        msg.setField(Tag.LAST_QTY, str(r.last_qty))
+        msg.setField(Tag.LAST_PX, _price(r.last_px, r.price_decimals))
+    msg.setField(Tag.CUM_QTY, str(r.cum_qty))
+    msg.setField(Tag.LEAVES_QTY, str(r.leaves_qty))
     # AvgPx carries more decimals than the tick: it is an average, not a price on the grid.
-    msg.setField(6, _price(r.avg_px, r.price_decimals + 4))
+    msg.setField(Tag.AVG_PX, _price(r.avg_px, r.price_decimals + 4))
     if r.ord_rej_reason is not None:
-        msg.setField(103, r.ord_rej_reason)
+        msg.setField(Tag.ORD_REJ_REASON, r.ord_rej_reason)
     if r.text:
-        msg.setField(58, r.text)
-    msg.setField(60, format_utc_timestamp(r.transact_time))
+        msg.setField(Tag.TEXT, r.text)
+    msg.setField(Tag.TRANSACT_TIME, format_utc_timestamp(r.transact_time))
     return msg
 
 
 def build_cancel_reject(r: ParentCancelReject) -> fix.Message:
     msg = fix.Message()
-    msg.getHeader().setField(fix.MsgType("9"))
-    msg.setField(37, r.order_id)
-    msg.setField(11, r.cl_ord_id)
-    msg.setField(41, r.orig_cl_ord_id)
-    msg.setField(39, r.ord_status)
-    msg.setField(434, r.response_to)
-    msg.setField(102, r.reason)
-    msg.setField(58, r.text)
+    msg.getHeader().setField(fix.MsgType(MsgType.ORDER_CANCEL_REJECT.value))
+    msg.setField(Tag.ORDER_ID, r.order_id)
+    msg.setField(Tag.CL_ORD_ID, r.cl_ord_id)
+    msg.setField(Tag.ORIG_CL_ORD_ID, r.orig_cl_ord_id)
+    msg.setField(Tag.ORD_STATUS, r.ord_status)
+    msg.setField(Tag.CXL_REJ_RESPONSE_TO, r.response_to)
+    msg.setField(Tag.CXL_REJ_REASON, r.reason)
+    msg.setField(Tag.TEXT, r.text)
     return msg
 
 
 def build_mass_cancel_report(r: MassCancelReport) -> fix.Message:
     msg = fix.Message()
-    msg.getHeader().setField(fix.MsgType("r"))
-    msg.setField(11, r.cl_ord_id)
-    msg.setField(37, r.cl_ord_id)
-    msg.setField(530, r.request_type or "7")
-    msg.setField(531, r.response)
+    msg.getHeader().setField(fix.MsgType(MsgType.ORDER_MASS_CANCEL_REPORT.value))
+    msg.setField(Tag.CL_ORD_ID, r.cl_ord_id)
+    msg.setField(Tag.ORDER_ID, r.cl_ord_id)
+    msg.setField(Tag.MASS_CANCEL_REQUEST_TYPE, r.request_type or "7")
+    msg.setField(Tag.MASS_CANCEL_RESPONSE, r.response)
     if r.reject_reason is not None:
-        msg.setField(532, r.reject_reason)
-    msg.setField(533, str(len(r.affected)))
+        msg.setField(Tag.MASS_CANCEL_REJECT_REASON, r.reject_reason)
+    msg.setField(Tag.TOTAL_AFFECTED_ORDERS, str(len(r.affected)))
     for cl_ord_id in r.affected:
-        group = fix.Group(534, 41)
-        group.setField(41, cl_ord_id)
+        group = fix.Group(Tag.NO_AFFECTED_ORDERS, Tag.ORIG_CL_ORD_ID)
+        group.setField(Tag.ORIG_CL_ORD_ID, cl_ord_id)
         msg.addGroup(group)
     if r.text:
-        msg.setField(58, r.text)
+        msg.setField(Tag.TEXT, r.text)
     return msg
 
 
