@@ -174,11 +174,32 @@ class MassCancelRequestType(StrEnum):
 MASS_CANCEL_REJECTED = "0"
 
 
+class MassCancelRejectReason(StrEnum):
+    """MassCancelRejectReason(532)."""
+
+    NOT_SUPPORTED = "0"
+    UNKNOWN_SECURITY = "1"
+
+
 class MassStatusReqType(StrEnum):
     """MassStatusReqType(585) values we send or serve."""
 
     BY_SECURITY = "1"
     ALL_ORDERS = "7"
+
+
+class OrdType(StrEnum):
+    """OrdType(40) values we take."""
+
+    MARKET = "1"
+    LIMIT = "2"
+
+
+class Side(StrEnum):
+    """Side(54) values we take."""
+
+    BUY = "1"
+    SELL = "2"
 
 
 class TimeInForce(StrEnum):

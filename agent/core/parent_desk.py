@@ -31,8 +31,11 @@ from fix_config.vocabulary import (
     CxlRejReason,
     CxlRejResponseTo,
     ExecType,
+    MassCancelRejectReason,
     MassCancelRequestType,
     OrdRejReason,
+    OrdType,
+    Side,
     TimeInForce,
 )
 
@@ -139,13 +142,15 @@ class ParentDesk:
         kind = req.request_type
         if kind not in (MassCancelRequestType.BY_SECURITY, MassCancelRequestType.ALL_ORDERS):
             ctx.outlet.emit(MassCancelReport(
-                req.session, req.cl_ord_id, kind or "", MASS_CANCEL_REJECTED, (), reject_reason="0",
+                req.session, req.cl_ord_id, kind or "", MASS_CANCEL_REJECTED, (),
+                reject_reason=MassCancelRejectReason.NOT_SUPPORTED,
                 text=f"MassCancelRequestType(530) {kind!r} not supported: use 1 (by security) or 7 (all orders)"))
             return
         if kind == MassCancelRequestType.BY_SECURITY and (
                 req.symbol is None or req.symbol not in ctx.settings.validation.instruments):
             ctx.outlet.emit(MassCancelReport(
-                req.session, req.cl_ord_id, kind, MASS_CANCEL_REJECTED, (), reject_reason="1",
+                req.session, req.cl_ord_id, kind, MASS_CANCEL_REJECTED, (),
+                reject_reason=MassCancelRejectReason.UNKNOWN_SECURITY,
                 text=f"unknown or missing Symbol(55) {req.symbol!r} for a mass cancel by security"))
             return
         targets = [
@@ -177,7 +182,7 @@ class ParentDesk:
             self._ctx.outlet.emit(ParentExecReport(
                 session=req.session, order_id=req.order_id or "NONE", cl_ord_id=req.cl_ord_id or "NONE",
                 exec_id=self._ctx.ids.exec_id(), exec_type=ExecType.ORDER_STATUS,
-                ord_status=OrdStatus.REJECTED.value, symbol="NA", side="1", order_qty=0, cum_qty=0, leaves_qty=0,
+                ord_status=OrdStatus.REJECTED.value, symbol="NA", side=Side.BUY, order_qty=0, cum_qty=0, leaves_qty=0,
                 avg_px=0.0, transact_time=self._ctx.clock.now(), price_decimals=0,
                 ord_rej_reason=OrdRejReason.UNKNOWN_ORDER, text="unknown order"))
             return
@@ -320,9 +325,9 @@ class ParentDesk:
         self._ctx.outlet.emit(ParentExecReport(
             session=req.session, order_id="NONE", cl_ord_id=req.cl_ord_id, exec_id=self._ctx.ids.exec_id(),
             exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED.value, symbol=req.symbol or "NA",
-            side=req.side if req.side in ("1", "2") else "1", order_qty=qty, cum_qty=0, leaves_qty=0,
+            side=req.side if req.side in (Side.BUY, Side.SELL) else Side.BUY, order_qty=qty, cum_qty=0, leaves_qty=0,
             avg_px=0.0, transact_time=now, price_decimals=8, ord_rej_reason=rejection.reason,
-            text=rejection.text, ord_type=req.ord_type if req.ord_type in ("1", "2") else None))
+            text=rejection.text, ord_type=req.ord_type if req.ord_type in (OrdType.MARKET, OrdType.LIMIT) else None))
 
     def _cancel_reject(self, parent: ParentOrder | None, session: str, cl_ord_id: str, orig: str,
                        response_to: str, reason: str, text: str) -> None:
@@ -399,14 +404,14 @@ class ParentDesk:
                                  f"OrderQty(38) {qty} is below the quantity already filled ({parent.cum_qty})")
             new_qty = qty
         new_limit = parent.limit_px
-        if parent.ord_type == "2" and req.price is not None:
-            limit = parse_limit(req.price, "2", parent.instrument, parent.side,
+        if parent.ord_type == OrdType.LIMIT and req.price is not None:
+            limit = parse_limit(req.price, OrdType.LIMIT, parent.instrument, parent.side,
                                 self._ctx.quotes.get(parent.instrument.symbol),
                                 self._ctx.settings.validation.max_limit_deviation_pct)
             if isinstance(limit, Rejection):
                 return Rejection(CxlRejReason.OTHER, limit.text)
             new_limit = limit
-        elif parent.ord_type == "1" and req.price is not None:
+        elif parent.ord_type == OrdType.MARKET and req.price is not None:
             return Rejection(CxlRejReason.OTHER, "Price(44) given on a market order (OrdType 1)")
         new_end = parent.end
         if req.expire_time is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from agent.core.commands import OrdRejReason
 from agent.core.oms_requests import NewOrderRequest
+from fix_config.vocabulary import OrdType, TimeInForce
 from risk.price_collar import check_limit_price
 from strategies.types import Instrument, Quote, Side
 
@@ -23,7 +24,7 @@ TAG_NAMES = {
     "participation_rate": "ParticipationRate(849)",
 }
 
-SUPPORTED_TIF = {"0": "Day", "1": "GTC", "6": "GTD"}
+SUPPORTED_TIF = {TimeInForce.DAY: "Day", TimeInForce.GTC: "GTC", TimeInForce.GTD: "GTD"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def parse_qty(raw: str, field: str, lot: int) -> int | Rejection:
 def parse_limit(raw: str | None, ord_type: str, instrument: Instrument, side: Side,
                 quote: Quote | None, max_dev_pct: float) -> float | Rejection | None:
     """The parent's hard limit: required on a limit order, refused on a market one, collared to the market."""
-    if ord_type == "1":
+    if ord_type == OrdType.MARKET:
         if raw is not None:
             return Rejection(OrdRejReason.UNSUPPORTED, "Price(44) given on a market order (OrdType 1)")
         return None
@@ -111,16 +112,16 @@ def validate_new_order(req: NewOrderRequest, ctx: ValidationContext, quote: Quot
     if instrument is None:
         return Rejection(OrdRejReason.UNKNOWN_SYMBOL,
                          f"unknown symbol {req.symbol!r}; known: {', '.join(sorted(ctx.instruments))}")
-    if req.side not in ("1", "2"):
+    if req.side not in (Side.BUY, Side.SELL):
         return Rejection(OrdRejReason.UNSUPPORTED, f"invalid Side(54) {req.side!r}: expected 1 (buy) or 2 (sell)")
     side = Side(req.side)
     qty = parse_qty(req.order_qty, "OrderQty(38)", instrument.lot_size)
     if isinstance(qty, Rejection):
         return qty
-    if req.ord_type not in ("1", "2"):
+    if req.ord_type not in (OrdType.MARKET, OrdType.LIMIT):
         return Rejection(OrdRejReason.UNSUPPORTED,
                          f"unsupported OrdType(40) {req.ord_type!r}: expected 1 (market) or 2 (limit)")
-    tif = req.time_in_force or "0"
+    tif = req.time_in_force or TimeInForce.DAY
     if tif not in SUPPORTED_TIF:
         return Rejection(OrdRejReason.UNSUPPORTED,
                          f"unsupported TimeInForce(59) {tif!r} for a parent: expected 0 (Day), 1 (GTC) or 6 (GTD)")
@@ -153,7 +154,7 @@ def validate_new_order(req: NewOrderRequest, ctx: ValidationContext, quote: Quot
             return Rejection(OrdRejReason.OTHER, "ExpireTime(126) is not after EffectiveTime(168)")
         end = req.expire_time
     else:
-        if tif == "6":
+        if tif == TimeInForce.GTD:
             return Rejection(OrdRejReason.OTHER, "TimeInForce(59) 6 (GTD) needs ExpireTime(126)")
         end = start + ctx.default_horizon_s
 

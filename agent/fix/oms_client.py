@@ -20,17 +20,19 @@ import fix_config
 from agent.fix.fix_time import format_utc_timestamp
 from agent.fix.quickfix_application import GuardedApplication
 from agent.fix.quickfix_endpoint import QuickFixEndpoint
+from fix_config.vocabulary import TERMINAL_ORD_STATUS, ExecType, MsgType, OrdStatus, Tag
 
 log = logging.getLogger("footprint.oms_client")
 
 SOH = "\x01"
 
-EXEC_TYPES = {"0": "New", "4": "Canceled", "5": "Replaced", "6": "PendingCancel", "8": "Rejected",
-              "A": "PendingNew", "C": "Expired", "3": "DoneForDay", "E": "PendingReplace", "F": "Trade",
-              "I": "OrderStatus"}
-ORD_STATUSES = {"0": "New", "1": "PartiallyFilled", "2": "Filled", "3": "DoneForDay", "4": "Canceled",
-                "6": "PendingCancel", "8": "Rejected", "A": "PendingNew", "C": "Expired", "E": "PendingReplace"}
-TERMINAL_STATUSES = {"2", "3", "4", "8", "C"}
+def _fix_name(code: ExecType | OrdStatus) -> str:
+    return code.name.title().replace("_", "")  # PARTIALLY_FILLED -> PartiallyFilled
+
+
+EXEC_TYPES = {e.value: _fix_name(e) for e in ExecType}
+ORD_STATUSES = {s.value: _fix_name(s) for s in OrdStatus}
+TERMINAL_STATUSES = {s.value for s in TERMINAL_ORD_STATUS}
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def _flatten(text: str) -> dict[int, str]:
 def describe(msg: Received) -> str:
     """One line a person can read for an ExecutionReport or a reject."""
     f = msg.fields
-    if msg.msg_type == "8":
+    if msg.msg_type == MsgType.EXECUTION_REPORT:
         parts = [f"ExecutionReport {EXEC_TYPES.get(f.get(150, ''), f.get(150))}",
                  f"status={ORD_STATUSES.get(f.get(39, ''), f.get(39))}", f"ClOrdID={f.get(11)}"]
         if f.get(32) and f.get(32) != "0":
@@ -75,17 +77,17 @@ def describe(msg: Received) -> str:
         if 58 in f:
             parts.append(f"Text={f[58]!r}")
         return " ".join(parts)
-    if msg.msg_type == "9":
+    if msg.msg_type == MsgType.ORDER_CANCEL_REJECT:
         return (f"OrderCancelReject ClOrdID={f.get(11)} OrigClOrdID={f.get(41)} CxlRejReason={f.get(102)} "
                 f"Text={f.get(58)!r}")
-    if msg.msg_type == "r":
+    if msg.msg_type == MsgType.ORDER_MASS_CANCEL_REPORT:
         return (f"OrderMassCancelReport ClOrdID={f.get(11)} response={f.get(531)} "
                 f"affected={f.get(533)} Text={f.get(58)!r}")
-    if msg.msg_type == "3":
+    if msg.msg_type == MsgType.REJECT:
         return f"Reject RefSeqNum={f.get(45)} RefTagID={f.get(371)} reason={f.get(373)} Text={f.get(58)!r}"
-    if msg.msg_type == "5":
+    if msg.msg_type == MsgType.LOGOUT:
         return f"Logout Text={f[58]!r}" if 58 in f else "Logout"
-    if msg.msg_type == "j":
+    if msg.msg_type == MsgType.BUSINESS_MESSAGE_REJECT:
         return f"BusinessMessageReject RefMsgType={f.get(372)} reason={f.get(380)} Text={f.get(58)!r}"
     return f"{msg.msg_type}: {msg.raw.replace(SOH, '|')}"
 
@@ -114,7 +116,7 @@ class _Recorder(GuardedApplication):
         self._on_message(Received(fields.get(35, ""), fields, text))
 
     def on_admin_message(self, message: fix.Message, session_id: fix.SessionID) -> None:
-        if message.getHeader().getField(35) in ("3", "5"):  # session Reject, Logout
+        if message.getHeader().getField(35) in (MsgType.REJECT, MsgType.LOGOUT):
             self._record(message)
 
     def fromApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
@@ -204,13 +206,14 @@ class OmsClient:
     def reports_for(self, cl_ord_ids: Iterable[str]) -> list[Received]:
         ids = set(cl_ord_ids)
         with self._cond:
-            return [m for m in self.messages if m.msg_type == "8" and m.get(11) in ids]
+            return [m for m in self.messages if m.msg_type == MsgType.EXECUTION_REPORT and m.get(11) in ids]
 
     def wait_done(self, cl_ord_ids: Iterable[str], timeout: float) -> Received | None:
         """The ExecutionReport that puts any of these ClOrdIDs into a terminal status."""
         ids = set(cl_ord_ids)
-        return self.wait_for(lambda m: m.msg_type == "8" and m.get(11) in ids and m.get(39) in TERMINAL_STATUSES
-                             and m.get(150) != "I", timeout)
+        return self.wait_for(lambda m: m.msg_type == MsgType.EXECUTION_REPORT and m.get(Tag.CL_ORD_ID) in ids
+                             and m.get(Tag.ORD_STATUS) in TERMINAL_STATUSES
+                             and m.get(Tag.EXEC_TYPE) != ExecType.ORDER_STATUS, timeout)
 
     # sending
     def next_id(self) -> str:
