@@ -156,7 +156,10 @@ def unsent_oms_commands(journal: Journal, store_dir: Path) -> list[OmsCommand]:
         command = record.item
         if not isinstance(command, ParentExecReport | ParentCancelReject | MassCancelReport):
             continue
-        created, stored = stores.get(_store_stem(command.session), (0.0, b""))
+        store = stores.get(_store_stem(command.session))
+        if store is None:
+            continue  # no store for that session: QuickFIX starts it afresh, the OMS must ask for status
+        created, stored = store
         if record.ts < created - 1.0:  # before the store's last reset: it went out then, or was given up
             continue
         if not _in_store(command, stored):

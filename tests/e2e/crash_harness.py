@@ -415,7 +415,28 @@ class CrashScenario:
                 self.result.failures.append(f"the last agent run ended by itself with rc {agent.poll()}")
                 return
             time.sleep(0.2)
+        self._check_status_answers()
         self.check()
+
+    def _check_status_answers(self) -> None:
+        """After the restarts, an OrderStatusRequest for each parent is answered from the rebuilt state: the same
+        OrdStatus and CumQty as the OMS's last report."""
+        for ticket in self.tickets:
+            reports = self._reports(ticket)
+            if not reports:
+                continue  # reported as lost by check()
+            last = reports[-1]
+            start = len(self.oms.messages)
+            self.oms.status(ticket.cl_ord_ids[0], last.get(55) or "", last.get(54) or "")
+            ids = set(ticket.cl_ord_ids)
+            answer = self.oms.wait_for(lambda m: m.msg_type == "8" and m.get(150) == "I" and m.get(11) in ids, 10,
+                                       start)
+            if answer is None:
+                self.result.failures.append(f"parent {ticket.cl_ord_ids[0]}: no answer to an OrderStatusRequest")
+            elif (answer.get(39), answer.as_int(14)) != (last.get(39), last.as_int(14)):
+                self.result.failures.append(
+                    f"parent {ticket.cl_ord_ids[0]}: status answer OrdStatus {answer.get(39)} CumQty {answer.get(14)}"
+                    f" differs from the last report's {last.get(39)} / {last.get(14)}")
 
     # ------------------------------------------------------------------ checks
 

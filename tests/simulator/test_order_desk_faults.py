@@ -168,16 +168,34 @@ def test_duplicate_reports_repeat_the_same_exec_id_once_within_max_delay() -> No
     assert later(market, desk, 60.0) == []
 
 
-def test_reordered_reports_swap_neighbours_of_one_order_and_lose_nothing() -> None:
-    _, plain_desk = desk_with()
-    _, desk = desk_with(reorder_reports=1.0)
+def test_reordered_reports_hold_fills_back_behind_later_reports_and_lose_nothing() -> None:
+    market, plain_desk = desk_with()
+    faulty_market, desk = desk_with(reorder_reports=1.0, max_delay_s=0.5)
     for d in (plain_desk, desk):
         d.new_order(OTHER, new("S1", "2", 30, "20.000"))
         d.new_order(OTHER, new("S2", "2", 30, "20.001"))
     plain = reports(plain_desk.new_order(ME, new("B1", "1", 100, "20.001")))
-    swapped = reports(desk.new_order(ME, new("B1", "1", 100, "20.001")))
-    assert [r.exec_type for r in swapped] == ["F", "0", "F"]
-    assert [plain[1], plain[0], plain[2]] == swapped
+    assert [r.exec_type for r in plain] == ["0", "F", "F"]
+    now = reports(desk.new_order(ME, new("B1", "1", 100, "20.001")))
+    # The fills are held back: the ack goes first, then a cancel of the rest overtakes both fill reports.
+    assert now == [plain[0]]
+    [cancelled] = reports(desk.cancel(ME, cancel("C1", "B1")))
+    assert (cancelled.exec_type, cancelled.cum_qty) == ("4", 60)
+    held = reports(later(faulty_market, desk, 0.5))
+    assert sorted(held, key=lambda r: r.exec_id) == sorted(plain[1:], key=lambda r: r.exec_id)
+
+
+def test_an_ioc_cancel_report_overtakes_its_own_fill() -> None:
+    _, plain_desk = desk_with()
+    faulty_market, desk = desk_with(reorder_reports=1.0, max_delay_s=0.5)
+    for d in (plain_desk, desk):
+        d.new_order(OTHER, new("S1", "2", 30, "20.000"))
+    plain = reports(plain_desk.new_order(ME, new("I1", "1", 100, "20.000", tif="3")))
+    assert [r.exec_type for r in plain] == ["0", "F", "4"]
+    # An IOC that trades part and is cancelled: its Canceled (CumQty 30) goes out before the fill it counts.
+    now = reports(desk.new_order(ME, new("I1", "1", 100, "20.000", tif="3")))
+    assert now == [plain[0], plain[2]] and now[1].cum_qty == 30
+    assert reports(later(faulty_market, desk, 0.5)) == [plain[1]]
 
 
 def test_a_dropped_cancel_is_never_seen_answered_or_carried_out() -> None:
