@@ -112,7 +112,7 @@ def test_a_crash_between_an_event_and_its_intents_leaves_them_to_journal_at_star
                                 (last_out,)).fetchone()
         lost = conn.execute("SELECT COUNT(*) FROM records WHERE seq > ? AND direction = 'out'", (event,)).fetchone()[0]
         conn.execute("DELETE FROM records WHERE seq > ?", (event,))
-    rebuilt, recovered = replay(crashed)
+    _, recovered = replay(crashed)
     assert recovered.diverged == 0  # type: ignore[attr-defined]
     assert len(recovered.unjournaled) == lost > 0  # type: ignore[attr-defined]
 

@@ -428,9 +428,8 @@ class CrashScenario:
             last = reports[-1]
             start = len(self.oms.messages)
             self.oms.status(ticket.cl_ord_ids[0], last.get(55) or "", last.get(54) or "")
-            ids = set(ticket.cl_ord_ids)
-            answer = self.oms.wait_for(lambda m: m.msg_type == "8" and m.get(150) == "I" and m.get(11) in ids, 10,
-                                       start)
+            answer = self.oms.wait_for(lambda m, ids=frozenset(ticket.cl_ord_ids): m.msg_type == "8"
+                                       and m.get(150) == "I" and m.get(11) in ids, 10, start)
             if answer is None:
                 self.result.failures.append(f"parent {ticket.cl_ord_ids[0]}: no answer to an OrderStatusRequest")
             elif (answer.get(39), answer.as_int(14)) != (last.get(39), last.as_int(14)):

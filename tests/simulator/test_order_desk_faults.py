@@ -169,7 +169,7 @@ def test_duplicate_reports_repeat_the_same_exec_id_once_within_max_delay() -> No
 
 
 def test_reordered_reports_hold_fills_back_behind_later_reports_and_lose_nothing() -> None:
-    market, plain_desk = desk_with()
+    _, plain_desk = desk_with()
     faulty_market, desk = desk_with(reorder_reports=1.0, max_delay_s=0.5)
     for d in (plain_desk, desk):
         d.new_order(OTHER, new("S1", "2", 30, "20.000"))
