@@ -73,7 +73,7 @@ class ChildManager:
         child = ChildOrder(child_id=cl_ord_id, parent_id=parent.order_id, cl_ord_id=cl_ord_id,
                            price=action.price, qty=action.qty, tif=action.tif,
                            request_sent_at=ctx.clock.now())
-        parent.children[cl_ord_id] = child
+        parent.add_child(child)
         ctx.book.index_child(child, cl_ord_id)
         log.debug("child %s: %s %d @ %s (%s)", cl_ord_id, parent.side.name, action.qty, action.price, action.reason)
         ctx.outlet.emit(VenueNewOrder(
@@ -124,7 +124,7 @@ class ChildManager:
             self.replace(parent, child, action)
 
     def cancel_children(self, parent: ParentOrder, why: str) -> None:
-        live = [c for c in parent.children.values() if c.is_live]
+        live = parent.live_children
         for child in live:
             self.cancel(parent, child)
         if live:
@@ -152,6 +152,7 @@ class ChildManager:
         if rep.order_id not in _NO_ORDER:
             child.venue_order_id = rep.order_id
         self._apply_report(parent, child, rep)
+        parent.track(child)
         self.after_child_change(parent)
 
     def on_cancel_reject(self, rej: VenueCancelReject) -> None:
@@ -186,7 +187,7 @@ class ChildManager:
     def after_child_change(self, parent: ParentOrder) -> None:
         """Send cancels that were waiting, then see whether the parent can complete."""
         if self._ctx.venue_up:
-            for child in parent.children.values():
+            for child in parent.active_children:
                 if child.cancel_wanted and child.is_live and not child.status.is_pending:
                     self.cancel(parent, child)
         self._parent_side.try_finish(parent)
@@ -512,13 +513,15 @@ class ChildManager:
             return
         if rep.cl_ord_id not in _NO_ORDER:
             child = ctx.book.children.get(rep.cl_ord_id)
-            if child is None:
+            if child is None or not child.is_live:
+                # Not ours, or one we have ended: working at the venue all the same, so it comes off.
                 self._on_stray_report(rep)
-            elif child.status_sent_at is None and not child.is_settled:
+            if child is not None and child.status_sent_at is None:
                 # Answered like a status request, without pretending one of ours was in flight.
                 parent = ctx.book.parents[child.parent_id]
                 self._adopt_missing_fills(parent, child, rep)
                 self._note_venue_cum(child, rep.cum_qty)
+                parent.track(child)
                 self.after_child_change(parent)
         if rep.last_report:
             ctx.mass_status_req_id = None

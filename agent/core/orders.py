@@ -58,7 +58,7 @@ class OrderBook:
 
     def live_children(self) -> Iterator[ChildOrder]:
         for parent in self.parents.values():
-            yield from (c for c in parent.children.values() if c.is_live)
+            yield from parent.live_children
 
     def active_children(self) -> Iterator[ChildOrder]:
         for parent in self.parents.values():

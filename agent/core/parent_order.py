@@ -43,7 +43,10 @@ class ParentOrder:
     cum_qty: int = 0
     notional: float = 0.0
     state: OrderStateMachine = field(default_factory=OrderStateMachine)
-    children: dict[str, ChildOrder] = field(default_factory=dict)
+    children: dict[str, ChildOrder] = field(default_factory=dict)  # every child it ever had
+    # The children that can still change it (live, or done with fills still to arrive): a parent that has worked
+    # thousands of children looks at a handful each tick.
+    _active: dict[str, ChildOrder] = field(default_factory=dict, repr=False)
     pending: PendingParentChange | None = None
     plan_start: float = 0.0
     plan_cum_qty: int = 0
@@ -70,18 +73,29 @@ class ParentOrder:
     def avg_px(self) -> float:
         return self.notional / self.cum_qty if self.cum_qty else 0.0
 
+    def add_child(self, child: ChildOrder) -> None:
+        self.children[child.child_id] = child
+        self._active[child.child_id] = child
+
+    def track(self, child: ChildOrder) -> None:
+        """Look at a child again after news about it (a late report can reopen a settled one)."""
+        if not child.is_settled:
+            self._active[child.child_id] = child
+
     @property
     def live_children(self) -> list[ChildOrder]:
-        return [c for c in self.children.values() if c.is_live]
+        return [c for c in self.active_children if c.is_live]
 
     @property
     def active_children(self) -> list[ChildOrder]:
         """Children that can still change the parent: live at the venue, or done with fills still to arrive."""
-        return [c for c in self.children.values() if not c.is_settled]
+        for child_id in [k for k, c in self._active.items() if c.is_settled]:
+            del self._active[child_id]
+        return list(self._active.values())
 
     @property
     def exposure_qty(self) -> int:
-        return sum(c.exposure_qty for c in self.children.values())
+        return sum(c.exposure_qty for c in self.active_children)
 
     def shortfall_bps(self) -> float | None:
         """Implementation shortfall of the fills so far against the arrival mid, in bps (positive = cost)."""
