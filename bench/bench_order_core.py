@@ -133,8 +133,9 @@ def main() -> int:
             done = sent - sum(1 for p in engine.parents.values() if not p.is_done)
             if time.perf_counter() - last_progress > 10:
                 last_progress = time.perf_counter()
+                traced = f", agent code {agent_traced_mib():.2f} MiB" if args.trace else ""
                 print(f"  {done:,}/{args.parents:,} parents done, {len(engine.parents):,} in memory, "
-                      f"RSS {rss_mib():.0f} MiB", flush=True)
+                      f"RSS {rss_mib():.0f} MiB{traced}", flush=True)
         wall = time.perf_counter() - wall0
         rss_end = rss_mib()
         traced_end = agent_traced_mib() if args.trace else None
