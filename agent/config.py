@@ -24,6 +24,9 @@ class InstrumentConfig(BaseModel):
     symbol: Annotated[str, Field(min_length=1)]
     tick_size: Annotated[float, Field(gt=0)]
     lot_size: Annotated[int, Field(gt=0)]
+    # Risk: the largest parent accepted, and the average daily volume `risk.max_adv_fraction` is a fraction of.
+    max_order_qty: Annotated[int, Field(gt=0)] | None = None
+    adv: Annotated[int, Field(gt=0)] | None = None
 
     def to_instrument(self) -> Instrument:
         return Instrument(self.symbol, self.tick_size, self.lot_size)
@@ -45,6 +48,20 @@ class OrderCoreConfig(BaseModel):
     oms_disconnect_grace_s: Annotated[float, Field(ge=0)] = 30.0
     # Finished parents leave memory this long after they are final; the journal keeps them.
     retention_s: Annotated[float, Field(ge=0)] = 3600.0
+
+
+class RiskConfig(BaseModel):
+    """Limits on every parent as it arrives (per-symbol caps are on each instrument)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_adv_fraction: Annotated[float, Field(gt=0)] | None = 0.5
+    max_order_notional: Annotated[float, Field(gt=0)] | None = None
+    max_session_notional_per_day: Annotated[float, Field(gt=0)] | None = None
+    max_symbol_notional_per_day: Annotated[float, Field(gt=0)] | None = None
+    max_live_parents_per_session: Annotated[int, Field(gt=0)] | None = None
+    new_orders_per_second: Annotated[float, Field(gt=0)] | None = None
+    new_order_burst: Annotated[int, Field(gt=0)] = 1
 
 
 class AgentConfig(BaseModel):
@@ -70,6 +87,7 @@ class AgentConfig(BaseModel):
     venue_logon_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     twap: TwapConfig = TwapConfig()
     orders: OrderCoreConfig = OrderCoreConfig()
+    risk: RiskConfig = RiskConfig()
 
     @field_validator("target_strategies")
     @classmethod

@@ -19,7 +19,7 @@ import fix_config
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.core.commands import Command, ParentExecReport
-from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import (
     Event,
     OmsSessionState,
@@ -36,7 +36,6 @@ from agent.journal.journal import Journal
 from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
 from agent.market_data_book import MarketDataBook, MdUpdate
 from agent.recovery import EventClock, ReplayOutlet, replay_journal, unsent_oms_commands
-from agent.strategy_registry import build_strategies
 
 log = logging.getLogger("footprint.agent")
 
@@ -135,7 +134,7 @@ class AgentRuntime:
         try:
             clock = EventClock(self.clock)
             ids = IdSource(journal.prefix())  # replay draws every id again from the start
-            engine = Engine(settings_from_config(cfg), clock, ReplayOutlet(), build_strategies(cfg), ids)
+            engine = engine_from_config(cfg, clock, ReplayOutlet(), ids)
             recovered = replay_journal(journal, engine, clock)
             ids.advance_to(journal.counters())
             self.engine = engine

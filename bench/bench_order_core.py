@@ -30,12 +30,11 @@ from machine import cpu_model
 from agent.backtest.sim_venue import SimVenue
 from agent.config import load_config
 from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
-from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.engine import IdSource, engine_from_config
 from agent.core.events import NewOrderRequest, Tick, VenueSessionState
 from agent.journal.journal import Journal
 from agent.journaled_dispatch import JournaledDispatch
 from agent.recovery import EventClock, ReplayOutlet
-from agent.strategy_registry import build_strategies
 from simulator.clock import SimClock
 from simulator.instruments import DEFAULT_UNIVERSE
 from simulator.market import simulated_market
@@ -81,8 +80,7 @@ def main() -> int:
     venue = SimVenue(market)
     with tempfile.TemporaryDirectory(prefix="footprint-bench-") as tmp:
         journal = Journal.open(Path(tmp) / "journal.sqlite")
-        engine = Engine(settings_from_config(cfg), clock, ReplayOutlet(),
-                        build_strategies(cfg), IdSource(journal.prefix()))
+        engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
         oms_messages = 0
 
         def deliver(command: Command) -> str | None:

@@ -139,6 +139,7 @@ class OrdRejReason(StrEnum):
     BROKER_OPTION = "0"
     UNKNOWN_SYMBOL = "1"
     EXCHANGE_CLOSED = "2"
+    ORDER_EXCEEDS_LIMIT = "3"
     TOO_LATE = "4"
     UNKNOWN_ORDER = "5"
     DUPLICATE_ORDER = "6"

@@ -19,9 +19,8 @@ from agent.core.commands import (
     ParentExecReport,
     VenueCommand,
 )
-from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import NewOrderRequest, Quote, Tick, VenueSessionState
-from agent.strategy_registry import build_strategies
 from simulator.clock import SimClock
 from simulator.market import Market, simulated_market
 from simulator.scenario import CompiledScenario
@@ -117,7 +116,7 @@ class BacktestResult:
 
 def engine_for(cfg: AgentConfig, clock: SimClock, outlet: SimulatedOutlet) -> Engine:
     """An engine built from configuration exactly as the live agent builds it."""
-    return Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), IdSource("bt"))
+    return engine_from_config(cfg, clock, outlet, IdSource("bt"))
 
 
 def with_market_instruments(cfg: AgentConfig, market: Market) -> AgentConfig:

@@ -8,7 +8,6 @@ import logging
 from agent.core.child_manager import ChildManager
 from agent.core.orders import EngineContext
 from agent.core.parent_desk import ParentDesk, end_event
-from risk.child_limits import check_child_action
 from strategies.strategy import Strategy
 
 log = logging.getLogger("footprint.engine")
@@ -43,7 +42,7 @@ class DecisionTick:
                               parent.order_id)
                 continue
             for action in actions:
-                verdict = check_child_action(parent.view(), action)
+                verdict = ctx.risk.check_child(parent.view(), action)
                 if not verdict.ok:
                     log.warning("risk refused %s for parent %s: %s", action, parent.order_id, verdict.reason)
                     continue

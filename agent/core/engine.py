@@ -45,11 +45,13 @@ from agent.core.orders import EngineContext, EngineSettings
 from agent.core.parent_desk import ParentDesk
 from agent.core.parent_order import ParentOrder
 from agent.core.parent_validation import ValidationContext
+from agent.strategy_registry import build_strategies
+from risk.risk_engine import RiskEngine, RiskLimits, SymbolLimits
 from strategies.strategy import Strategy
 
 log = logging.getLogger("footprint.engine")
 
-__all__ = ["Engine", "EngineSettings", "IdSource", "settings_from_config"]
+__all__ = ["Engine", "EngineSettings", "IdSource", "engine_from_config", "risk_from_config", "settings_from_config"]
 
 
 def settings_from_config(cfg: AgentConfig) -> EngineSettings:
@@ -67,12 +69,26 @@ def settings_from_config(cfg: AgentConfig) -> EngineSettings:
     )
 
 
+def risk_from_config(cfg: AgentConfig) -> RiskEngine:
+    """The risk engine with the configured limits."""
+    r = cfg.risk
+    symbols = {i.symbol: SymbolLimits(i.max_order_qty, i.adv, r.max_adv_fraction) for i in cfg.instruments}
+    return RiskEngine(RiskLimits(symbols, r.max_order_notional, r.max_session_notional_per_day,
+                                 r.max_symbol_notional_per_day, r.max_live_parents_per_session,
+                                 r.new_orders_per_second, r.new_order_burst))
+
+
+def engine_from_config(cfg: AgentConfig, clock: Clock, outlet: Outlet, ids: IdSource) -> Engine:
+    """An engine as every host builds it: settings, strategies and risk engine from the configuration."""
+    return Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), ids, risk_from_config(cfg))
+
+
 class Engine:
     """Owns every parent and child; reacts to every event through `dispatch`."""
 
     def __init__(self, settings: EngineSettings, clock: Clock, outlet: Outlet, strategies: dict[str, Strategy],
-                 ids: IdSource) -> None:
-        self.ctx = EngineContext(settings, clock, outlet, ids)
+                 ids: IdSource, risk: RiskEngine) -> None:
+        self.ctx = EngineContext(settings, clock, outlet, ids, risk)
         self.children = ChildManager(self.ctx)
         self.parent_desk = ParentDesk(self.ctx, self.children)
         self.children.parents = self.parent_desk
@@ -141,6 +157,10 @@ class Engine:
     @property
     def ids(self) -> IdSource:
         return self.ctx.ids
+
+    @property
+    def risk(self) -> RiskEngine:
+        return self.ctx.risk
 
     # ------------------------------------------------------------------ sessions and time
 

@@ -13,6 +13,7 @@ from agent.core.commands import Outlet
 from agent.core.ids import IdSource
 from agent.core.parent_order import ParentOrder
 from agent.core.parent_validation import ValidationContext
+from risk.risk_engine import RiskEngine
 from strategies.types import Quote
 
 
@@ -83,6 +84,7 @@ class EngineContext:
     clock: Clock
     outlet: Outlet
     ids: IdSource
+    risk: RiskEngine
     book: OrderBook = field(default_factory=OrderBook)
     quotes: dict[str, Quote] = field(default_factory=dict)
     venue_up: bool = False

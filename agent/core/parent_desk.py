@@ -5,7 +5,6 @@ A parent is reported done only once no child of it can still fill (every child s
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from typing import Protocol
@@ -25,7 +24,7 @@ from agent.core.oms_requests import (
 from agent.core.order_state import OrderEvent, OrdStatus
 from agent.core.orders import EngineContext
 from agent.core.parent_order import ParentOrder, PendingParentChange
-from agent.core.parent_validation import Rejection, parse_limit, parse_qty, validate_new_order
+from agent.core.parent_validation import Rejection, parse_limit, parse_qty, validate_new_order, whole_units
 from fix_config.vocabulary import (
     MASS_CANCEL_REJECTED,
     CxlRejReason,
@@ -78,6 +77,14 @@ class ParentDesk:
             book.stray_keys.append((now, key))
             self._reject_new(req, verdict, now)
             return
+        reference_px = verdict.limit_px if verdict.limit_px is not None else verdict.arrival_mid
+        live = sum(1 for p in book.parents.values() if p.session == req.session and not p.is_done)
+        risk = ctx.risk.check_parent(req.session, verdict.instrument.symbol, verdict.qty, reference_px, live, now)
+        if not risk.ok:
+            book.stray_keys.append((now, key))
+            self._reject_new(req, Rejection(OrdRejReason.ORDER_EXCEEDS_LIMIT, f"risk: {risk.reason}"), now)
+            return
+        ctx.risk.on_parent_accepted(req.session, verdict.instrument.symbol, verdict.qty, reference_px, now)
         parent = ParentOrder(
             order_id=ctx.ids.order_id(),
             session=req.session,
@@ -319,9 +326,7 @@ class ParentDesk:
 
     def _reject_new(self, req: NewOrderRequest, rejection: Rejection, now: float) -> None:
         log.info("parent %s from %s rejected: %s", req.cl_ord_id, req.session, rejection.text)
-        qty = 0
-        with contextlib.suppress(ValueError, OverflowError):
-            qty = max(int(float(req.order_qty or 0)), 0)
+        qty = whole_units(req.order_qty or "") or 0  # echoed exactly, never through a float
         self._ctx.outlet.emit(ParentExecReport(
             session=req.session, order_id="NONE", cl_ord_id=req.cl_ord_id, exec_id=self._ctx.ids.exec_id(),
             exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED.value, symbol=req.symbol or "NA",

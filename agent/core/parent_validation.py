@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from agent.core.commands import OrdRejReason
@@ -57,15 +58,26 @@ class ValidationContext:
     max_limit_deviation_pct: float
 
 
+_WHOLE = re.compile(r"\s*\+?(\d+)(?:\.0*)?\s*")
+
+
+def whole_units(raw: str) -> int | None:
+    """A FIX Qty that is a whole number, read exactly (digits, never through a float); None otherwise."""
+    match = _WHOLE.fullmatch(raw)
+    return int(match.group(1)) if match else None
+
+
 def parse_qty(raw: str, field: str, lot: int) -> int | Rejection:
     """A positive whole quantity on the lot grid, or the reason it is not."""
-    try:
-        value = float(raw)
-    except ValueError:
-        return Rejection(OrdRejReason.INCORRECT_QUANTITY, f"{field} {raw!r} is not a number")
-    if not math.isfinite(value) or value != int(value):
+    qty = whole_units(raw)
+    if qty is None:
+        try:
+            value = float(raw)
+        except ValueError:
+            return Rejection(OrdRejReason.INCORRECT_QUANTITY, f"{field} {raw!r} is not a number")
+        if math.isfinite(value) and value <= 0:
+            return Rejection(OrdRejReason.INCORRECT_QUANTITY, f"{field} must be > 0, got {raw}")
         return Rejection(OrdRejReason.INCORRECT_QUANTITY, f"{field} {raw} must be a whole number of units")
-    qty = int(value)
     if qty <= 0:
         return Rejection(OrdRejReason.INCORRECT_QUANTITY, f"{field} must be > 0, got {raw}")
     if qty % lot:

@@ -24,7 +24,7 @@ from agent.core.commands import (
     VenueNewOrder,
     VenueReplace,
 )
-from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.engine import IdSource, engine_from_config
 from agent.core.events import (
     CancelRequest,
     Event,
@@ -37,7 +37,6 @@ from agent.core.events import (
     VenueExecReport,
     VenueSessionState,
 )
-from agent.strategy_registry import build_strategies
 from strategies.types import Quote
 
 T0 = 1_800_000_000.0
@@ -104,8 +103,7 @@ class Harness:
         self.clock = ManualClock()
         self.oms = RecordingOms()
         self.venue = FakeVenue()
-        self.engine = Engine(settings_from_config(self.cfg), self.clock, HarnessOutlet(self.oms, self.venue),
-                             build_strategies(self.cfg), IdSource("t"))
+        self.engine = engine_from_config(self.cfg, self.clock, HarnessOutlet(self.oms, self.venue), IdSource("t"))
         self.venue_session(True)
         self.quote(19.995, 20.005)
         self._ids = itertools.count(1)

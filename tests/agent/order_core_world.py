@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from agent.backtest.backtest import ReportLog, SimulatedOutlet, settle
 from agent.backtest.sim_venue import SimVenue
 from agent.config import load_config
-from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import (
     CancelRequest,
     MassCancelRequest,
@@ -18,7 +18,6 @@ from agent.core.events import (
     Tick,
     VenueSessionState,
 )
-from agent.strategy_registry import build_strategies
 from simulator.clock import SimClock
 from simulator.instruments import DEFAULT_UNIVERSE
 from simulator.market import simulated_market
@@ -65,7 +64,7 @@ class World:
         venue = SimVenue(market, self.faults)
         self.venue = venue
         outlet = SimulatedOutlet(self.oms, venue)
-        engine = Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), IdSource("pt"))
+        engine = engine_from_config(cfg, clock, outlet, IdSource("pt"))
         self.engine = engine
         engine.dispatch(VenueSessionState(True))
         settle(engine, outlet)

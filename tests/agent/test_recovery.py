@@ -12,12 +12,11 @@ from order_core_world import SESSION, SYMBOL, T0
 from agent.backtest.sim_venue import SimVenue
 from agent.config import load_config
 from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
-from agent.core.engine import Engine, IdSource, settings_from_config
+from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import CancelRequest, NewOrderRequest, Tick, VenueSessionState
 from agent.journal.journal import Journal
 from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
 from agent.recovery import EventClock, ReplayOutlet, replay_journal, unsent_oms_commands
-from agent.strategy_registry import build_strategies
 from simulator.clock import SimClock
 from simulator.instruments import DEFAULT_UNIVERSE
 from simulator.market import simulated_market
@@ -36,7 +35,7 @@ def live_run(path: Path, seconds: int = 90) -> tuple[Engine, list[Command]]:
     clock = EventClock(sim)
     venue = SimVenue(market, FAULTS)
     journal = Journal.open(path)
-    engine = Engine(settings_from_config(cfg), clock, ReplayOutlet(), build_strategies(cfg), IdSource(journal.prefix()))
+    engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
     sent: list[Command] = []
 
     def deliver(command: Command) -> str | None:
@@ -85,7 +84,7 @@ def replay(path: Path) -> tuple[Engine, object]:
     cfg = load_config(decision_interval_s=0.5)
     journal = Journal.open(path)
     clock = EventClock(SimClock(0.0))
-    engine = Engine(settings_from_config(cfg), clock, ReplayOutlet(), build_strategies(cfg), IdSource(journal.prefix()))
+    engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
     recovered = replay_journal(journal, engine, clock)
     journal.close()
     return engine, recovered
