@@ -48,6 +48,7 @@ from agent.core.parent_validation import ValidationContext
 from agent.strategy_registry import build_strategies
 from risk.risk_engine import RiskEngine, RiskLimits, SymbolLimits
 from strategies.strategy import Strategy
+from strategies.twap import Twap
 
 log = logging.getLogger("footprint.engine")
 
@@ -80,19 +81,20 @@ def risk_from_config(cfg: AgentConfig) -> RiskEngine:
 
 def engine_from_config(cfg: AgentConfig, clock: Clock, outlet: Outlet, ids: IdSource) -> Engine:
     """An engine as every host builds it: settings, strategies and risk engine from the configuration."""
-    return Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), ids, risk_from_config(cfg))
+    return Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), ids, risk_from_config(cfg),
+                  Twap(cfg.twap))
 
 
 class Engine:
     """Owns every parent and child; reacts to every event through `dispatch`."""
 
     def __init__(self, settings: EngineSettings, clock: Clock, outlet: Outlet, strategies: dict[str, Strategy],
-                 ids: IdSource, risk: RiskEngine) -> None:
+                 ids: IdSource, risk: RiskEngine, fallback: Strategy) -> None:
         self.ctx = EngineContext(settings, clock, outlet, ids, risk)
         self.children = ChildManager(self.ctx)
         self.parent_desk = ParentDesk(self.ctx, self.children)
         self.children.parents = self.parent_desk
-        self.decisions = DecisionTick(self.ctx, self.parent_desk, self.children, strategies)
+        self.decisions = DecisionTick(self.ctx, self.parent_desk, self.children, strategies, fallback)
 
     # ------------------------------------------------------------------ the one way in
 

@@ -54,6 +54,7 @@ class ParentOrder:
     finishing: OrderEvent | None = None  # an expiry or unsolicited cancel waiting for children to come off
     finish_text: str | None = None
     done_at: float | None = None  # when it reached a final state (retention counts from here)
+    fallback_reason: str | None = None  # set when its strategy failed and it carries on with the fallback
     oms_keys: list[tuple[str, str]] = field(default_factory=list)  # every (session, ClOrdID) naming it
 
     @property
