@@ -131,8 +131,11 @@ def _replay(journal: Journal, engine: Engine, clock: EventClock, outlet: ReplayO
                               record.seq, record.item, produced)
 
 
+_EVENT_CLASSES = tuple(EVENT_TYPES.values())
+
+
 def _is_event(item: Journaled) -> TypeGuard[Event]:
-    return isinstance(item, tuple(EVENT_TYPES.values()))
+    return isinstance(item, _EVENT_CLASSES)
 
 
 def unsent_oms_commands(journal: Journal, store_dir: Path) -> list[OmsCommand]:

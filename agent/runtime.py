@@ -32,15 +32,12 @@ from agent.fix.dictionary import build_oms_dictionary
 from agent.fix.oms_gateway import OmsApplication
 from agent.fix.quickfix_endpoint import QuickFixEndpoint
 from agent.fix.venue_gateway import VenueApplication, VenueEvent
-from agent.journal.journal import Journal
+from agent.journal.journal import Journal, journal_path
 from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
 from agent.market_data_book import MarketDataBook, MdUpdate
 from agent.recovery import EventClock, ReplayOutlet, replay_journal, unsent_oms_commands
 
 log = logging.getLogger("footprint.agent")
-
-JOURNAL_FILE = "journal.sqlite"
-
 
 def _threadsafe(loop: asyncio.AbstractEventLoop, handler: Callable[[Any], None]) -> Callable[[Any], None]:
     """A submit function for QuickFIX threads: the handler runs later on the loop, exceptions logged."""
@@ -130,7 +127,7 @@ class AgentRuntime:
         instruments = cfg.instrument_map()
         crash = CrashPoints.from_env()
 
-        journal = Journal.open(state / JOURNAL_FILE)
+        journal = Journal.open(journal_path(state))
         try:
             clock = EventClock(self.clock)
             ids = IdSource(journal.prefix())  # replay draws every id again from the start
@@ -140,7 +137,7 @@ class AgentRuntime:
             self.engine = engine
             working = [p for p in engine.parents.values() if not p.is_done]
             log.info("journal %s: replayed %d events and %d commands (%d diverged); %d parents working, "
-                     "%d children live", state / JOURNAL_FILE, recovered.events, recovered.commands,
+                     "%d children live", journal_path(state), recovered.events, recovered.commands,
                      recovered.diverged, len(working), sum(1 for p in working for c in p.children.values()
                                                             if c.is_live))
             if recovered.unjournaled:

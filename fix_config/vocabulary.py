@@ -196,13 +196,6 @@ class OrdType(StrEnum):
     LIMIT = "2"
 
 
-class Side(StrEnum):
-    """Side(54) values we take."""
-
-    BUY = "1"
-    SELL = "2"
-
-
 class TimeInForce(StrEnum):
     """TimeInForce(59)."""
 

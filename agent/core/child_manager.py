@@ -161,7 +161,6 @@ class ChildManager:
             log.warning("cancel reject for unknown ClOrdID %s: %s", rej.cl_ord_id, rej.text)
             return
         parent = self._ctx.book.parents[child.parent_id]
-        unknown = rej.reason == CxlRejReason.UNKNOWN_ORDER
         if rej.response_to == CxlRejResponseTo.REPLACE:
             pending = child.pending_replace
             if pending is not None and pending.cl_ord_id == rej.cl_ord_id:
@@ -175,7 +174,7 @@ class ChildManager:
                 child.apply(OrderEvent.CANCEL_REJECT)
             # Back to PendingNew: chase the New's ack from now on.
             child.request_sent_at = self._ctx.clock.now() if child.status is OrdStatus.PENDING_NEW else None
-            if unknown or rej.reason != CxlRejReason.TOO_LATE:
+            if rej.reason != CxlRejReason.TOO_LATE:
                 # "Unknown order" may mean the cancel overtook its New, or the order is long gone: the order is
                 # not taken as cancelled. Ask for its status, and cancel again if it is still working.
                 child.cancel_wanted = child.is_live

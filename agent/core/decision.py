@@ -64,7 +64,7 @@ class DecisionTick:
             log.exception("strategy %s raised on parent %s", strategy.name, parent.order_id)
             problem = f"raised {type(exc).__name__}: {exc}"
         if problem is None:
-            return well_formed(view, answer)
+            return well_formed(answer)
         if parent.fallback_reason is not None:
             log.critical("fallback strategy %s failed on parent %s (%s): nothing sent this tick", strategy.name,
                          parent.order_id, problem)

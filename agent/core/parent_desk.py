@@ -34,9 +34,9 @@ from fix_config.vocabulary import (
     MassCancelRequestType,
     OrdRejReason,
     OrdType,
-    Side,
     TimeInForce,
 )
+from strategies.types import Side
 
 log = logging.getLogger("footprint.engine")
 

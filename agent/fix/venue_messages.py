@@ -24,13 +24,11 @@ from fix_config.vocabulary import Boolean, CxlRejResponseTo, MassStatusReqType, 
 
 
 def _int(msg: fix.Message, tag: int) -> int:
-    raw = field(msg, tag)
-    return int(float(raw)) if raw else 0
+    return _optional_int(msg, tag) or 0
 
 
 def _float(msg: fix.Message, tag: int) -> float:
-    raw = field(msg, tag)
-    return float(raw) if raw else 0.0
+    return _optional_float(msg, tag) or 0.0
 
 
 def _optional_int(msg: fix.Message, tag: int) -> int | None:

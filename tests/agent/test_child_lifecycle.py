@@ -10,7 +10,7 @@ import pytest
 from engine_harness import Harness
 
 from agent.core.commands import VenueCancel, VenueNewOrder, VenueStatusRequest
-from agent.core.events import OmsSessionState, SendFailed, StatusRequest, VenueCancelReject
+from agent.core.events import OmsSessionState, SendFailed, StatusRequest, VenueCancelReject, VenueSessionState
 from agent.core.order_state import OrdStatus
 
 SESSION = "FIX.4.4:FOOTPRINT->OMS"
@@ -171,7 +171,7 @@ def test_a_fill_that_never_arrives_is_adopted_from_the_status_answer_once() -> N
 def test_reconciliation_holds_decisions_until_the_mass_status_is_answered() -> None:
     h = Harness()
     h.venue_session(False)
-    h.send(__import__("agent.core.events", fromlist=["VenueSessionState"]).VenueSessionState(True))
+    h.send(VenueSessionState(True))
     assert h.engine.reconciling
     h.new(1000)
     h.tick(1)
