@@ -1,8 +1,9 @@
-"""The `footprint` command: sim, agent, oms, demo, journal."""
+"""The `footprint` command: sim, agent, oms, oms-password, demo, journal."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -10,6 +11,9 @@ import time
 from pathlib import Path
 
 log = logging.getLogger("footprint.cli")
+
+CONFIG_ENV = "FOOTPRINT_CONFIG"
+"""The agent's config file for every command with --config, when the flag is not given."""
 
 
 def _setup_logging(level: str) -> None:
@@ -44,7 +48,8 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         # The scenario's timeline starts now: its time 0 is when the venue opens.
         seed = compiled.seed if args.seed is None else args.seed
         market = simulated_market(seed, {compiled.symbol.symbol: compiled.symbol}, start_time=clock.now(),
-                                  schedules={compiled.symbol.symbol: compiled.regime})
+                                  schedules={compiled.symbol.symbol: compiled.regime},
+                                  feed_outages={compiled.symbol.symbol: compiled.outages})
     faults: dict[str, VenueFaults] = {}
     if args.faults:
         try:
@@ -100,12 +105,63 @@ def _cmd_agent(args: argparse.Namespace) -> int:
 
     try:
         cfg = load_config(Path(args.config) if args.config else None, oms_port=args.oms_port,
-                          venue_port=args.venue_port, state_dir=args.state_dir)
-        run_agent(cfg)
-    except (ConfigError, JournalError, CrashPointsError) as exc:
+                          venue_port=args.venue_port, state_dir=args.state_dir,
+                          admin={"port": args.admin_port} if args.admin_port is not None else None)
+        pid_file = _claim_state_dir(cfg.state_dir)
+        try:
+            run_agent(cfg)
+        finally:
+            with contextlib.suppress(OSError):
+                pid_file.unlink()
+    except (ConfigError, JournalError, CrashPointsError, OSError) as exc:
         print(f"footprint agent: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _claim_state_dir(state: Path) -> Path:
+    """Refuse a state folder another live agent holds; else write our pid file there and send the log there too
+    (where the runbooks look). The pid file is how an operator stops the agent: `kill -TERM`."""
+    state.mkdir(parents=True, exist_ok=True)
+    pid_file = state / "agent.pid"
+    try:
+        other = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        other = None
+    if other is not None and other != os.getpid() and _alive(other):
+        raise OSError(f"another agent (pid {other}) is running on {state}: stop it first")
+    pid_file.write_text(f"{os.getpid()}\n")
+    log_file = logging.FileHandler(state / "agent.log")
+    log_file.setFormatter(logging.getLogger().handlers[0].formatter)
+    logging.getLogger().addHandler(log_file)
+    return pid_file
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+OMS_PASSWORD_ENV = "FOOTPRINT_OMS_PASSWORD"
+
+
+def _oms_password(args: argparse.Namespace) -> str | None:
+    """The OMS's logon password: the first line of --password-file, else $FOOTPRINT_OMS_PASSWORD, else none.
+    Never an argument: the command line is visible to every user of the machine."""
+    if args.password_file is None:
+        return os.environ.get(OMS_PASSWORD_ENV) or None
+    try:
+        lines = Path(args.password_file).read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--password-file {args.password_file}: {exc}") from exc
+    if not lines or not lines[0]:
+        raise ValueError(f"--password-file {args.password_file}: the first line is empty")
+    return lines[0]
 
 
 def _cmd_oms(args: argparse.Namespace) -> int:
@@ -113,13 +169,20 @@ def _cmd_oms(args: argparse.Namespace) -> int:
 
     side = {"buy": "1", "sell": "2"}[args.side]
     state = Path(args.state_dir)
+    try:
+        password = _oms_password(args)
+    except ValueError as exc:
+        print(f"footprint oms: {exc}", file=sys.stderr)
+        return 2
     client = OmsClient(args.port, state, host=args.host, sender=args.sender, target=args.target,
-                       on_message=lambda m: print(describe(m), flush=True))
+                       on_message=lambda m: print(describe(m), flush=True), username=args.username,
+                       password=password)
     client.start()
     try:
         if not client.wait_logged_on(args.logon_timeout):
             print(f"footprint oms: no logon to {args.host}:{args.port} as {args.sender} within "
-                  f"{args.logon_timeout:.0f}s", file=sys.stderr)
+                  f"{args.logon_timeout:.0f}s (a refused logon is logged by the agent, with the reason)",
+                  file=sys.stderr)
             return 1
         now = time.time()
         cl_ord_id = client.new_order(
@@ -143,6 +206,26 @@ def _cmd_oms(args: argparse.Namespace) -> int:
         return 0 if done.get(39) in ("2", "4") else 1
     finally:
         client.stop()
+
+
+def _cmd_oms_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from agent.fix.access.oms_credentials import CredentialsError, secrets_entry
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.username} on session {args.session}: ")
+        if getpass.getpass("the same again: ") != password:
+            print("footprint oms-password: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        print(secrets_entry(args.session, args.username, password), end="")
+    except CredentialsError as exc:
+        print(f"footprint oms-password: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
@@ -267,13 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--duration", type=float, default=3600.0, help="seconds, with --qty")
     bt.add_argument("--strategy", help="strategy name (default: the scenario's, else the configured default)")
     bt.add_argument("--step", type=float, default=1.0, help="decision interval in simulated seconds")
-    bt.add_argument("--config", help="TOML file overriding fix_config/agent.toml")
+    bt.add_argument("--config", help=f"TOML file overriding fix_config/agent.toml (default: ${CONFIG_ENV})")
     bt.set_defaults(func=_cmd_backtest)
 
     agent = sub.add_parser("agent", help="run the execution agent (OMS acceptor, venue initiator)")
-    agent.add_argument("--config", help="TOML file overriding fix_config/agent.toml")
+    agent.add_argument("--config", help=f"TOML file overriding fix_config/agent.toml (default: ${CONFIG_ENV})")
     agent.add_argument("--oms-port", type=int)
     agent.add_argument("--venue-port", type=int)
+    agent.add_argument("--admin-port", type=int, help="admin endpoint port (0: a free one, written to admin.json)")
     agent.add_argument("--state-dir")
     agent.set_defaults(func=_cmd_agent)
 
@@ -294,7 +378,16 @@ def build_parser() -> argparse.ArgumentParser:
     oms.add_argument("--logon-timeout", type=float, default=15.0)
     oms.add_argument("--grace", type=float, default=30.0, help="seconds past ExpireTime to wait for the end")
     oms.add_argument("--state-dir", default="var/oms")
+    oms.add_argument("--username", help="Username(553) in the Logon")
+    oms.add_argument("--password-file", help=f"Password(554) in the Logon: this file's first line (default: "
+                     f"${OMS_PASSWORD_ENV})")
     oms.set_defaults(func=_cmd_oms)
+
+    pw = sub.add_parser("oms-password", help="print a secrets-file entry (salted scrypt hash) for an OMS logon; "
+                        "the password is read from the terminal, or from stdin's first line")
+    pw.add_argument("--session", default="OMS", help="the OMS CompID, its SenderCompID(49)")
+    pw.add_argument("--username", required=True, help="the Username(553) it logs on with")
+    pw.set_defaults(func=_cmd_oms_password)
 
     demo = sub.add_parser("demo", help="simulator + agent + OMS: one TWAP parent end to end")
     demo.add_argument("--symbol", default="CRYPTOALPHA")
@@ -308,8 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = journal_sub.add_parser("show", help="the parents in the journal, or one parent's whole history")
     show.add_argument("--parent", help="an OrderID or any of its OMS ClOrdIDs: that parent's records in order")
     show.add_argument("--state-dir", help="the agent's state folder (default: the config's state_dir)")
-    show.add_argument("--config", help="TOML file overriding fix_config/agent.toml")
+    show.add_argument("--config", help=f"TOML file overriding fix_config/agent.toml (default: ${CONFIG_ENV})")
     show.set_defaults(func=_cmd_journal)
+
+    from agent.admin.operator_cli import add_commands as add_operator_commands
+
+    add_operator_commands(sub)  # kill, halt, resume, status
     return p
 
 
@@ -321,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         _setup_logging("WARNING")
         return main_realism(argv[2:])
     args = build_parser().parse_args(argv)
+    if getattr(args, "config", "") is None:  # every command that reads the agent's config
+        args.config = os.environ.get(CONFIG_ENV) or None
     _setup_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
     try:
         return int(args.func(args))

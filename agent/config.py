@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import fix_config
+from risk.breakers import BreakersConfig
 from strategies.twap import TwapConfig
 from strategies.types import Instrument
 
@@ -27,6 +29,9 @@ class InstrumentConfig(BaseModel):
     # Risk: the largest parent accepted, and the average daily volume `risk.max_adv_fraction` is a fraction of.
     max_order_qty: Annotated[int, Field(gt=0)] | None = None
     adv: Annotated[int, Field(gt=0)] | None = None
+    # Risk on each child: its price within this many bps of the mid (default `risk.child_collar_bps`), its size.
+    collar_bps: Annotated[float, Field(gt=0)] | None = None
+    max_child_qty: Annotated[int, Field(gt=0)] | None = None
 
     def to_instrument(self) -> Instrument:
         return Instrument(self.symbol, self.tick_size, self.lot_size)
@@ -51,7 +56,8 @@ class OrderCoreConfig(BaseModel):
 
 
 class RiskConfig(BaseModel):
-    """Limits on every parent as it arrives (per-symbol caps are on each instrument)."""
+    """Limits on every parent as it arrives and every child before it leaves (per-symbol caps are on each
+    instrument)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -62,6 +68,69 @@ class RiskConfig(BaseModel):
     max_live_parents_per_session: Annotated[int, Field(gt=0)] | None = None
     new_orders_per_second: Annotated[float, Field(gt=0)] | None = None
     new_order_burst: Annotated[int, Field(gt=0)] = 1
+    child_collar_bps: Annotated[float, Field(gt=0)] | None = 200.0
+    max_child_notional: Annotated[float, Field(gt=0)] | None = None
+    max_open_children_per_parent: Annotated[int, Field(gt=0)] | None = None
+    participation_window_s: Annotated[float, Field(gt=0)] = 60.0
+    venue_orders_per_second: Annotated[float, Field(gt=0)] | None = None
+    venue_order_burst: Annotated[int, Field(gt=0)] = 1
+
+
+class OmsAccessConfig(BaseModel):
+    """Who may reach the OMS side and how: the logon gate in front of QuickFIX's acceptor."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The gate listens on bind_address:oms_port; QuickFIX on 127.0.0.1:internal_port (0: a free one at start).
+    bind_address: str = "127.0.0.1"
+    internal_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    # TOML secrets (see agent/fix/access/oms_credentials.py); unset: the file the FOOTPRINT_OMS_SECRETS variable names.
+    secrets_file: Path | None = None
+    # True: every OMS session needs an entry and logs on with Username(553)/Password(554). False: only those
+    # with an entry do.
+    require_password: bool = False
+    logon_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    max_pending_connections: Annotated[int, Field(ge=1)] = 64
+    max_logon_bytes: Annotated[int, Field(ge=256, le=65536)] = 4096
+
+    @field_validator("bind_address")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _password_off_loopback(self) -> OmsAccessConfig:
+        if not ipaddress.ip_address(self.bind_address).is_loopback and not self.require_password:
+            raise ValueError(f"bind_address {self.bind_address} is reachable from other hosts: "
+                             "set require_password = true")
+        return self
+
+
+class AdminConfig(BaseModel):
+    """The admin HTTP endpoint: health, readiness, parents, risk; kill, halt, resume and limits with a token."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 9880  # 0: a free port, written to admin.json in state_dir
+    # Holds the bearer token for actions; $FOOTPRINT_ADMIN_TOKEN wins over it. Neither: actions are disabled.
+    token_file: Path | None = None
+
+    @field_validator("host")
+    @classmethod
+    def _loopback(cls, value: str) -> str:
+        # Actions can stop all trading: the endpoint is for this machine only (a proxy may publish it).
+        try:
+            loopback = ipaddress.ip_address(value).is_loopback
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address") from exc
+        if not loopback:
+            raise ValueError(f"{value} is not a loopback address; the admin endpoint listens on this machine only")
+        return value
 
 
 class AgentConfig(BaseModel):
@@ -81,6 +150,8 @@ class AgentConfig(BaseModel):
     target_strategies: dict[str, str] = Field(default_factory=dict)
     default_horizon_s: Annotated[float, Field(gt=0)] = 1800.0
     decision_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    # A strategy that takes longer than this to decide on one parent has failed: the parent falls back to TWAP.
+    strategy_budget_s: Annotated[float, Field(gt=0)] | None = 0.25
     max_limit_deviation_pct: Annotated[float, Field(gt=0)] = 10.0
     max_child_rejects: Annotated[int, Field(gt=0)] = 5
     market_data_depth: Annotated[int, Field(ge=1, le=50)] = 5
@@ -88,6 +159,9 @@ class AgentConfig(BaseModel):
     twap: TwapConfig = TwapConfig()
     orders: OrderCoreConfig = OrderCoreConfig()
     risk: RiskConfig = RiskConfig()
+    breakers: BreakersConfig = BreakersConfig()
+    oms_access: OmsAccessConfig = OmsAccessConfig()
+    admin: AdminConfig = AdminConfig()
 
     @field_validator("target_strategies")
     @classmethod

@@ -27,7 +27,7 @@ def free_port() -> int:
 
 def agent_command(oms_port: int, venue_port: int, state_dir: Path) -> list[str]:
     return [sys.executable, "-m", "agent.cli", "agent", "--oms-port", str(oms_port), "--venue-port",
-            str(venue_port), "--state-dir", str(state_dir)]
+            str(venue_port), "--state-dir", str(state_dir), "--admin-port", "0"]
 
 
 def run_demo(qty: int = 50_000, duration_s: float = 60.0, symbol: str = "CRYPTOALPHA", seed: int = 42) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
 from agent.core.engine import Engine
-from agent.core.events import Event, Quote, SendFailed, VenueExecReport
+from agent.core.events import Event, Quote, SendFailed, Tick, VenueExecReport
 from agent.crash_points import CrashPoints
 from agent.journal.journal import Journal
 from agent.recovery import EventClock
@@ -75,8 +75,12 @@ class JournaledDispatch:
     def _dispatch_one(self, event: Event) -> None:
         self._clock.release()
         now = self._clock.now()
+        # A tick is journaled once handled, with what its decisions measured (see `Tick`); an unjournaled tick
+        # only ever loses decisions that were never sent.
+        timed_tick = isinstance(event, Tick) and event.overruns is None
         try:
-            self._journal.record_event(now, event)
+            if not timed_tick:
+                self._journal.record_event(now, event)
         finally:
             done = self._journaled.pop(id(event), None)
             if done is not None:
@@ -90,6 +94,8 @@ class JournaledDispatch:
         except Exception:
             log.exception("engine failed on %r", event)
         finally:
+            if timed_tick:
+                self._journal.record_event(now, Tick(tuple(self.engine.decisions.overruns)))
             self._send(now)
 
     def _send(self, now: float) -> None:

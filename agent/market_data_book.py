@@ -68,4 +68,4 @@ class MarketDataBook:
         bid = max(bids) if bids else None
         ask = min(asks) if asks else None
         return Quote(symbol, bid, bids[bid] if bid is not None else 0, ask, asks[ask] if ask is not None else 0,
-                     timestamp)
+                     timestamp, self.traded_volume.get(symbol, 0))

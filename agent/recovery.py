@@ -90,7 +90,7 @@ def replay_journal(journal: Journal, engine: Engine, clock: EventClock) -> Recov
 @contextlib.contextmanager
 def _engine_logs_quiet() -> Iterator[None]:
     """The engine's log lines were written when the events first happened; replay keeps only errors."""
-    loggers = [logging.getLogger(name) for name in ("footprint.engine", "footprint.children")]
+    loggers = [logging.getLogger(name) for name in ("footprint.engine", "footprint.children", "footprint.breakers")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import fix_config
+from agent.admin.server import AdminServer
+from agent.admin.token import load_token
 from agent.clock import Clock, SystemClock
 from agent.config import AgentConfig
 from agent.core.commands import Command, ParentExecReport
@@ -28,6 +30,8 @@ from agent.core.events import (
     VenueSessionState,
 )
 from agent.crash_points import CrashPoints
+from agent.fix.access.logon_gate import LogonGate, open_credentials, sessions_from_settings
+from agent.fix.access.loopback_listener import confine_to_loopback, free_port
 from agent.fix.dictionary import build_oms_dictionary
 from agent.fix.oms_gateway import OmsApplication
 from agent.fix.quickfix_endpoint import QuickFixEndpoint
@@ -36,6 +40,8 @@ from agent.journal.journal import Journal, journal_path
 from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
 from agent.market_data_book import MarketDataBook, MdUpdate
 from agent.recovery import EventClock, ReplayOutlet, replay_journal, unsent_oms_commands
+from risk.risk_engine import GLOBAL
+from risk.trading_state import TradingState
 
 log = logging.getLogger("footprint.agent")
 
@@ -94,11 +100,14 @@ class AgentRuntime:
         self.engine: Engine | None = None
         self.ready = asyncio.Event()
 
-    def _settings(self, state: Path) -> tuple[Path, Path]:
+    def _settings(self, state: Path, internal_port: int) -> tuple[Path, Path]:
         cfg = self.cfg
         dictionary = build_oms_dictionary(state / "FIX44-oms.xml")
+        # QuickFIX's acceptor is reached only through the logon gate, over loopback; the gate enforces the
+        # sessions' own AllowedRemoteAddresses on the real peer.
         oms = fix_config.write_settings(cfg.oms_settings, state / "oms.cfg", {
-            "SocketAcceptPort": str(cfg.oms_port),
+            "SocketAcceptPort": str(internal_port),
+            "AllowedRemoteAddresses": "127.0.0.1",
             "FileStorePath": str(state / "oms-store"),
             "FileLogPath": str(state / "oms-log"),
             "DataDictionary": str(dictionary),
@@ -123,9 +132,13 @@ class AgentRuntime:
         state = cfg.state_dir.resolve()
         state.mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
-        oms_settings, venue_settings = self._settings(state)
+        internal_port = cfg.oms_access.internal_port or free_port()
+        oms_settings, venue_settings = self._settings(state, internal_port)
+        gate_sessions = sessions_from_settings(str(fix_config.settings_source(cfg.oms_settings)))
+        credentials = open_credentials(cfg.oms_access, gate_sessions)
         instruments = cfg.instrument_map()
         crash = CrashPoints.from_env()
+        admin_token = load_token(cfg.admin.token_file)
 
         journal = Journal.open(journal_path(state))
         try:
@@ -140,6 +153,10 @@ class AgentRuntime:
                      "%d children live", journal_path(state), recovered.events, recovered.commands,
                      recovered.diverged, len(working), sum(1 for p in working for c in p.children.values()
                                                             if c.is_live))
+            for scope, trading in engine.risk.states().items():
+                if trading is not TradingState.ACTIVE:  # an operator's halt outlives a restart
+                    log.warning("trading %s is %s, as before the restart", "everywhere" if scope == GLOBAL else
+                                f"in {scope}", trading.name)
             if recovered.unjournaled:
                 # The crash came between the last event and its intents: journal them now, so that the journal
                 # says what the engine believes (a New among them never left: the follow-up finds that out).
@@ -181,16 +198,25 @@ class AgentRuntime:
 
             initiator = QuickFixEndpoint("initiator", venue_app, venue_settings)
             acceptor = QuickFixEndpoint("acceptor", oms_app, oms_settings)
+            gate = LogonGate(cfg.oms_access, cfg.oms_port, internal_port, gate_sessions, credentials)
             initiator.start()
             log.info("connecting to venue %s:%d", cfg.venue_host, cfg.venue_port)
+            # On this loop, so that its actions go through `dispatch` like any FIX message.
+            admin = AdminServer(cfg.admin, engine, dispatch.feed, self.ready.is_set, admin_token)
             try:
+                await admin.start(state)
                 await self._wait_for_market(engine, set(instruments), stop)
                 if stop.is_set():
                     return
                 acceptor.start()
+                if not confine_to_loopback(internal_port):
+                    log.warning("QuickFIX's OMS acceptor listens on port %d of every interface: keep that port "
+                                "closed to other hosts (only oms_port should be reachable)", internal_port)
                 oms_app.release_held()
-                log.info("footprint agent ready: OMS acceptor on 127.0.0.1:%d, venue %s:%d", cfg.oms_port,
-                         cfg.venue_host, cfg.venue_port)
+                port = await gate.start()
+                log.info("footprint agent ready: OMS logon gate on %s:%d (QuickFIX acceptor on loopback port %d), "
+                         "venue %s:%d", cfg.oms_access.bind_address, port, internal_port, cfg.venue_host,
+                         cfg.venue_port)
                 self.ready.set()
                 while not stop.is_set():
                     dispatch.feed(Tick())
@@ -198,8 +224,11 @@ class AgentRuntime:
                         await asyncio.wait_for(stop.wait(), cfg.decision_interval_s)
                 await self._drain(engine, dispatch)
             finally:
+                await admin.stop()
                 submit.closed.set()
-                acceptor.stop()
+                # Off the loop: QuickFIX waits for each OMS's Logout answer, which comes through the gate's pipe.
+                await asyncio.to_thread(acceptor.stop)
+                await gate.stop()
                 initiator.stop()
                 dispatch.close()
         finally:

@@ -63,6 +63,16 @@ def render(template: str, overrides: dict[str, str], extra_sessions: list[dict[s
     return "\n".join(out) + "\n"
 
 
+def settings_source(name_or_path: str | Path) -> Path:
+    """A settings file given as a path, or as the name of one shipped in fix_config/."""
+    source = Path(name_or_path)
+    if not source.is_file():
+        source = path(str(name_or_path))
+    if not source.is_file():
+        raise FileNotFoundError(f"QuickFIX settings file not found: {name_or_path}")
+    return source
+
+
 def write_settings(
     name_or_path: str | Path,
     dest: Path,
@@ -70,11 +80,7 @@ def write_settings(
     extra_sessions: list[dict[str, str]] | None = None,
 ) -> Path:
     """Render a settings file (a fix_config name or a path) into `dest` and return the written path."""
-    source = Path(name_or_path)
-    if not source.is_file():
-        source = path(str(name_or_path))
-    if not source.is_file():
-        raise FileNotFoundError(f"QuickFIX settings file not found: {name_or_path}")
+    source = settings_source(name_or_path)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(render(source.read_text(), overrides, extra_sessions))
     return dest

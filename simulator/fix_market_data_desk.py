@@ -96,6 +96,8 @@ class MarketDataDesk:
         for subscription in self._subscriptions.values():
             entries: list[IncrementalEntry] = []
             for symbol in subscription.symbols:
+                if not self._market.feed_up(symbol):
+                    continue  # an outage: nothing goes out; the next refresh after it carries every change
                 cache_key = (symbol, subscription.levels)
                 depth = depth_cache.get(cache_key)
                 if depth is None:

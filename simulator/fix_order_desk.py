@@ -174,6 +174,8 @@ class OrderDesk:
             return [self._reject_new(session, request, ORD_REJ_DUPLICATE, f"duplicate ClOrdID {request.cl_ord_id}")]
         self._used_cl_ord_ids.add(key)
         faults = self._faults.get(session)
+        if faults is not None and faults.happens(faults.settings.reject_new):
+            return self._out([self._reject_new(session, request, ORD_REJ_OTHER, "rejected by the venue")])
         if faults is not None and faults.happens(faults.settings.cancel_overtakes_new):
             self._held.put(self._market.now + faults.delay(), _LateNew(session, request))
             return []

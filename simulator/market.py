@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -102,8 +102,11 @@ class Market:
         start_time: float = 0.0,
         tape_limit: int = 100_000,
         max_events_per_advance: int = 10_000_000,
+        feed_outages: Mapping[str, Sequence[tuple[float, float]]] | None = None,
     ) -> None:
         self._specs = dict(universe)
+        # Per symbol, [from, until) epoch times when the venue publishes no market data (trading goes on).
+        self._outages = {symbol: tuple(windows) for symbol, windows in (feed_outages or {}).items()}
         self._books = {
             symbol: OrderBook(symbol, spec.lot_size, center_ticks=spec.ref_ticks)
             for symbol, spec in self._specs.items()
@@ -115,6 +118,7 @@ class Market:
         self._pending: list[OrderUpdate] = []
         # Undrained trades beyond the limit drop oldest first: a backtest that never reads the tape stays bounded.
         self._tape: deque[Trade] = deque(maxlen=tape_limit)
+        self._volume: dict[str, int] = dict.fromkeys(self._specs, 0)  # traded since the start, per symbol
         self._last_id = 0
         # Flow events scheduled before the start (a warm-up) build the opening book; their trades are not news.
         self._now = min(start_time, self._flow.next_time())
@@ -122,6 +126,7 @@ class Market:
         self._now = start_time
         self._tape.clear()
         self._pending.clear()
+        self._volume = dict.fromkeys(self._specs, 0)
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -151,6 +156,14 @@ class Market:
             bids=tuple(Level(spec.ticks_to_price(p), s) for p, s in book.top(Side.BUY, levels)),
             asks=tuple(Level(spec.ticks_to_price(p), s) for p, s in book.top(Side.SELL, levels)),
         )
+
+    def feed_up(self, symbol: str) -> bool:
+        """Whether the venue publishes market data for `symbol` now (False during a scenario's outage)."""
+        return not any(start <= self._now < until for start, until in self._outages.get(symbol, ()))
+
+    def traded_volume(self, symbol: str) -> int:
+        """Quantity traded in `symbol` since the start (the warm-up excluded)."""
+        return self._volume[symbol]
 
     def drain_trades(self) -> list[Trade]:
         """Trades since the last drain, oldest first."""
@@ -319,6 +332,7 @@ class Market:
             )
             price = self._specs[symbol].ticks_to_price(price_ticks)
             self._tape.append(Trade(self._now, symbol, price, qty, Side.BUY if aggressor == 0 else Side.SELL))
+            self._volume[symbol] += qty
             if maker_owner != FLOW:
                 self._pending.append(self._fill(maker_oid, qty, price_ticks, price))
 
@@ -329,6 +343,7 @@ class Market:
             if type(event) is Fill:
                 price = spec.ticks_to_price(event.price_ticks)
                 self._tape.append(Trade(self._now, symbol, price, event.qty, event.aggressor))
+                self._volume[symbol] += event.qty
                 if event.maker_owner != FLOW_OWNER:
                     updates.append(self._fill(event.maker_id, event.qty, event.price_ticks, price))
                 if event.taker_owner != FLOW_OWNER:
@@ -398,13 +413,17 @@ def simulated_market(
     warmup: float = 60.0,
     config: FlowConfig | None = None,
     schedules: Mapping[str, RegimeSchedule] | None = None,
+    feed_outages: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> Market:
     """A market with the compiled background flow whose book has been building for `warmup` seconds at start.
 
-    `schedules` gives a symbol a regime timeline whose time 0 is `start_time` (calm for symbols not named).
+    `schedules` gives a symbol a regime timeline whose time 0 is `start_time` (calm for symbols not named), and
+    `feed_outages` its market data outages, (from, until) seconds on the same time line.
     """
     flow = KernelFlow(universe, seed, start_time - warmup, start_time, config, schedules)
-    return Market(universe, flow, start_time=start_time)
+    outages = {symbol: [(start_time + a, start_time + b) for a, b in windows]
+               for symbol, windows in (feed_outages or {}).items()}
+    return Market(universe, flow, start_time=start_time, feed_outages=outages)
 
 
 def _to_ticks(spec: SymbolSpec, price: float) -> tuple[int | None, tuple[RejectReason, str] | None]:

@@ -48,6 +48,7 @@ class CompiledScenario:
     start_epoch: float
     duration_s: float
     order: ScenarioOrder | None
+    outages: tuple[tuple[float, float], ...] = ()  # market data outages: (from, until), seconds since the start
 
 
 def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledScenario:
@@ -95,6 +96,8 @@ def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledSce
         start_epoch=scenario.start_epoch(),
         duration_s=duration,
         order=_order(scenario),
+        outages=tuple((step.at, step.at + step.market_data_outage) for step in scenario.timeline
+                      if step.market_data_outage is not None),
     )
 
 

@@ -172,6 +172,8 @@ class TimelineStep(_Strict):
     trend_bps_per_hour: Annotated[float, Field(allow_inf_nan=False)] | None = None
     implied_vol_mult: Multiplier | None = None
     news: NewsSpec | None = None
+    # The venue publishes no market data for this long from `at` (quotes freeze; trading goes on).
+    market_data_outage: Offset | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TimelineStep:
@@ -182,9 +184,12 @@ class TimelineStep(_Strict):
             problems.append((("depth_mult",), "give depth_mult (both sides) or depth_mult_bid/_ask, not both"))
         if self.recover is not None and self.ramp:
             problems.append((("recover",), "give ramp or recover, not both: recover is its own ramp"))
-        changes = [*self._changes().values(), self.spread_bps, self.recover, self.news]
+        if self.market_data_outage is not None and self.market_data_outage <= 0:
+            problems.append((("market_data_outage",), "must be > 0"))
+        changes = [*self._changes().values(), self.spread_bps, self.recover, self.news, self.market_data_outage]
         if all(change is None for change in changes):
-            problems.append(((), "this step changes nothing; give a multiplier, a trend, news or recover"))
+            problems.append(((), "this step changes nothing; give a multiplier, a trend, news, recover or a "
+                                 "market data outage"))
         if problems:
             raise FieldProblems(problems)
         return self
@@ -318,6 +323,10 @@ class Scenario(_Strict):
                 field = "recover" if step.recover is not None else "ramp"
                 problems.append((("timeline", i, field), f"ends at {format_offset(step.end_s)}, after the end of "
                                                         f"the scenario ({total})"))
+            elif step.market_data_outage is not None and step.at + step.market_data_outage > self.duration:
+                problems.append((("timeline", i, "market_data_outage"),
+                                 f"ends at {format_offset(step.at + step.market_data_outage)}, after the end of the "
+                                 f"scenario ({total})"))
             if i == 0:
                 continue
             before = self.timeline[i - 1]

@@ -51,6 +51,8 @@ class VenueFaults(BaseModel):
     """Per working order: ended by the venue with ExecType 3, OrdStatus 3."""
     restatements: Probability = 0.0
     """Per working order: quantity cut by whole lots by the venue (ExecType D), at least one unit left."""
+    reject_new: Probability = 0.0
+    """Per New: rejected by the venue (ExecType 8, OrdRejReason 99) without reaching the book."""
 
     @property
     def active(self) -> bool:
@@ -60,7 +62,7 @@ class VenueFaults(BaseModel):
 
 _PROBABILITIES = (
     "delay_acks", "fills_before_acks", "duplicate_reports", "reorder_reports", "drop_cancels", "cancel_overtakes_new",
-    "unsolicited_cancels", "done_for_day", "restatements",
+    "unsolicited_cancels", "done_for_day", "restatements", "reject_new",
 )  # fmt: skip
 
 

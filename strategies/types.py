@@ -84,6 +84,7 @@ class Quote:
     ask_px: float | None
     ask_qty: int
     timestamp: float
+    volume: int = 0  # traded on the venue since its feed began, as the feed reported it (participation's base)
 
     @property
     def mid(self) -> float | None:

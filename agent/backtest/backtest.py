@@ -21,6 +21,7 @@ from agent.core.commands import (
 )
 from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import NewOrderRequest, Quote, Tick, VenueSessionState
+from risk.breakers import BreakerChange
 from simulator.clock import SimClock
 from simulator.market import Market, simulated_market
 from simulator.scenario import CompiledScenario
@@ -112,6 +113,7 @@ class BacktestResult:
     sim_seconds: float
     wall_seconds: float
     reports: tuple[ParentExecReport, ...]
+    breakers: tuple[BreakerChange, ...] = ()  # every circuit-breaker trip and clear, in order
 
 
 def engine_for(cfg: AgentConfig, clock: SimClock, outlet: SimulatedOutlet) -> Engine:
@@ -128,15 +130,16 @@ def with_market_instruments(cfg: AgentConfig, market: Market) -> AgentConfig:
 
 
 def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step_s: float | None = None,
-                 grace_s: float = 60.0) -> BacktestResult:
-    """Work one parent from `market.now + start_offset_s` until it is done (or `grace_s` after its end)."""
+                 grace_s: float = 60.0, venue: SimVenue | None = None) -> BacktestResult:
+    """Work one parent from `market.now + start_offset_s` until it is done (or `grace_s` after its end), on
+    `venue` (one over `market`, e.g. with faults) or a well-behaved venue over `market`."""
     wall0 = time.perf_counter()
     step = step_s if step_s is not None else cfg.decision_interval_s
     if not step > 0:
         raise ValueError(f"step_s must be > 0, got {step}")
     t0 = market.now
     clock = SimClock(t0)
-    venue = SimVenue(market)
+    venue = venue if venue is not None else SimVenue(market)
     oms = ReportLog()
     outlet = SimulatedOutlet(oms, venue)
     engine = engine_for(cfg, clock, outlet)
@@ -147,8 +150,9 @@ def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step
         clock.set(t)
         venue.advance(t)
         settle(engine, outlet)
-        quote: Quote = venue.quote(order.symbol)
-        engine.dispatch(quote)
+        if venue.market.feed_up(order.symbol):  # no quote during a scenario's market data outage
+            quote: Quote = venue.quote(order.symbol)
+            engine.dispatch(quote)
 
     start = t0 + order.start_offset_s
     step_to(start)
@@ -191,6 +195,7 @@ def _result(oms: ReportLog, venue: SimVenue, start: float, end: float, wall: flo
         sim_seconds=end - start,
         wall_seconds=wall,
         reports=tuple(oms.reports),
+        breakers=tuple(engine.risk.breakers.history),
     )
 
 
@@ -198,7 +203,8 @@ def scenario_market(compiled: CompiledScenario, seed: int | None = None) -> Mark
     """The scenario's market: its symbol, its regime timeline, its seed (or `seed`), at its start time."""
     return simulated_market(compiled.seed if seed is None else seed, {compiled.symbol.symbol: compiled.symbol},
                             start_time=compiled.start_epoch,
-                            schedules={compiled.symbol.symbol: compiled.regime})
+                            schedules={compiled.symbol.symbol: compiled.regime},
+                            feed_outages={compiled.symbol.symbol: compiled.outages})
 
 
 def scenario_order(compiled: CompiledScenario) -> BacktestOrder:

@@ -77,7 +77,7 @@ class SimVenue:
         bid = depth.bids[0] if depth.bids else None
         ask = depth.asks[0] if depth.asks else None
         return Quote(symbol, bid.price if bid else None, bid.size if bid else 0, ask.price if ask else None,
-                     ask.size if ask else 0, self.market.now)
+                     ask.size if ask else 0, self.market.now, self.market.traded_volume(symbol))
 
     def ledger(self) -> list[VenueOrderRecord]:
         """The venue's truth about this session's orders: ClOrdIDs, fills, quantities, whether still working."""

@@ -54,10 +54,18 @@ class ParentSide(Protocol):
     def try_finish(self, parent: ParentOrder) -> None: ...
 
 
+class ChildWatch(Protocol):
+    """Who else hears of venue rejects and trade reports (the circuit breakers)."""
+
+    def on_child_reject(self, parent: ParentOrder, text: str | None) -> None: ...
+    def on_child_fill(self, parent: ParentOrder, child: ChildOrder, qty: int, px: float) -> None: ...
+
+
 class ChildManager:
     def __init__(self, ctx: EngineContext) -> None:
         self._ctx = ctx
         self.parents: ParentSide | None = None  # wired by the engine
+        self.watch: ChildWatch | None = None  # wired by the engine
         self._stray_cancels: dict[str, float] = {}  # venue ClOrdIDs of strays we asked to cancel -> when
 
     @property
@@ -70,6 +78,8 @@ class ChildManager:
     def place(self, parent: ParentOrder, action: PlaceChild) -> None:
         ctx = self._ctx
         cl_ord_id = ctx.ids.child_cl_ord_id(parent.order_id)
+        if not self._unique(cl_ord_id):
+            return
         child = ChildOrder(child_id=cl_ord_id, parent_id=parent.order_id, cl_ord_id=cl_ord_id,
                            price=action.price, qty=action.qty, tif=action.tif,
                            request_sent_at=ctx.clock.now())
@@ -81,6 +91,13 @@ class ChildManager:
             price=parent.instrument.format_price(action.price) if action.price is not None else None,
             tif=action.tif))
 
+    def _unique(self, cl_ord_id: str) -> bool:
+        """The risk engine's last word on a new order or a replace: its ClOrdID must name nothing else."""
+        verdict = self._ctx.risk.check_cl_ord_id(cl_ord_id, self._ctx.book.children)
+        if not verdict.ok:
+            log.critical("risk refused a child: %s (the id source is behind the journal?)", verdict.reason)
+        return verdict.ok
+
     def cancel(self, parent: ParentOrder, child: ChildOrder) -> None:
         """Ask the venue to cancel a child; deferred while another request about it is in flight."""
         if not child.is_live or child.pending_cancel_cl_ord_id is not None:
@@ -90,6 +107,9 @@ class ChildManager:
             return
         ctx = self._ctx
         cl_ord_id = ctx.ids.child_cl_ord_id(parent.order_id)
+        while cl_ord_id in ctx.book.children:  # a cancel is never refused: it takes the next free id
+            log.critical("ClOrdID %s is already in use: the cancel takes the next one", cl_ord_id)
+            cl_ord_id = ctx.ids.child_cl_ord_id(parent.order_id)
         ctx.book.index_child(child, cl_ord_id)
         child.pending_cancel_cl_ord_id = cl_ord_id
         child.cancel_wanted = False
@@ -104,6 +124,8 @@ class ChildManager:
         ctx = self._ctx
         new_total = child.cum_qty + action.qty
         cl_ord_id = ctx.ids.child_cl_ord_id(parent.order_id)
+        if not self._unique(cl_ord_id):
+            return
         ctx.book.index_child(child, cl_ord_id)
         child.pending_replace = PendingReplace(cl_ord_id, new_total, action.price)
         child.request_sent_at = ctx.clock.now()
@@ -315,6 +337,8 @@ class ChildManager:
                 self._end(child, OrderEvent.REJECT)
                 parent.consecutive_child_rejects += 1
                 log.warning("venue rejected child %s of %s: %s", child.child_id, parent.order_id, rep.text)
+                if self.watch is not None:
+                    self.watch.on_child_reject(parent, rep.text)
                 if parent.consecutive_child_rejects >= self._ctx.settings.max_child_rejects:
                     self._parent_side.begin_finish(
                         parent, OrderEvent.CANCELED,
@@ -393,6 +417,8 @@ class ChildManager:
             log.info("child %s: fill %s (CumQty %d) already adopted from a status answer", child.child_id,
                      rep.exec_id, rep.cum_qty)
             return
+        if self.watch is not None:
+            self.watch.on_child_fill(parent, child, qty, px)  # before booking: it judges what was left to fill
         child.fills.append((rep.cum_qty, qty, px))
         self._book_fill(parent, child, qty, px)
 
@@ -406,6 +432,7 @@ class ChildManager:
         else:
             log.warning("child %s filled %d after it was %s: counted on the parent", child.child_id, qty,
                         child.status.name)
+        self._ctx.risk.on_fill(parent.order_id, qty, self._ctx.clock.now())
         self._parent_side.on_child_fill(parent, qty, px)
 
     def _note_venue_cum(self, child: ChildOrder, cum_qty: int) -> None:

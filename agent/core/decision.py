@@ -9,16 +9,20 @@ ExecutionReport. If the fallback itself fails, the parent waits for the next tic
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agent.core.child_manager import ChildManager
+from agent.core.events import DecisionOverrun
 from agent.core.orders import EngineContext
 from agent.core.parent_desk import ParentDesk, end_event
 from agent.core.parent_order import ParentOrder
 from agent.core.strategy_guard import malformed, well_formed
 from fix_config.vocabulary import ExecType
+from risk.child_market import ChildMarket, OwnOrder
 from strategies.strategy import Strategy
 from strategies.types import ChildAction
+
+_REFUSAL_LOG_S = 10.0
 
 log = logging.getLogger("footprint.engine")
 
@@ -31,11 +35,19 @@ class DecisionTick:
         self._children = children
         self.strategies = strategies
         self.fallback = fallback
+        self.overruns: list[DecisionOverrun] = []  # strategies over budget in the last round, as measured
+        # Told of every failure, the fallback's included (parent, strategy name, problem): breakers count them.
+        self.on_failure: Callable[[ParentOrder, str, str], None] | None = None
+        self._refusal_logged: dict[str, float] = {}
 
-    def run(self) -> None:
-        """One decision round over every working parent."""
+    def run(self, journaled_overruns: tuple[DecisionOverrun, ...] | None = None) -> None:
+        """One decision round over every working parent. Strategies are timed against their budget unless
+        `journaled_overruns` says which ran over (a replay); `overruns` then holds what this round measured."""
         ctx = self._ctx
         now = ctx.clock.now()
+        self.overruns = []
+        forced = None if journaled_overruns is None else {o.parent_id: o.elapsed_s for o in journaled_overruns}
+        own = _OwnOrders(ctx)
         for parent in list(ctx.book.parents.values()):
             if parent.is_done or parent.pending is not None or parent.finishing is not None:
                 continue
@@ -43,36 +55,63 @@ class DecisionTick:
                 self._parents.begin_finish(parent, end_event(parent),
                                            f"end time reached with {parent.leaves_qty} unfilled")
                 continue
-            if not ctx.may_trade:
+            if not ctx.may_trade or parent.holds:
                 continue
-            actions = self._decide(parent, now)
+            actions = self._decide(parent, now, forced)
             for action in actions:
-                verdict = ctx.risk.check_child(parent.view(), action)
+                market = ChildMarket(ctx.quotes.get(parent.instrument.symbol),
+                                     own.others(parent), len(parent.live_children))
+                verdict = ctx.risk.check_child(parent.view(), action, market, now)
                 if not verdict.ok:
-                    log.warning("risk refused %s for parent %s: %s", action, parent.order_id, verdict.reason)
+                    self._refused(parent, action, verdict.reason, now)
                     continue
                 self._children.execute(parent, action)
+                own.changed(parent)
 
-    def _decide(self, parent: ParentOrder, now: float) -> Sequence[ChildAction]:
+    def _refused(self, parent: ParentOrder, action: ChildAction, reason: str, now: float) -> None:
+        """Log a refusal loudly once per parent every `_REFUSAL_LOG_S`: a limit that binds refuses every tick."""
+        if now - self._refusal_logged.get(parent.order_id, -_REFUSAL_LOG_S) >= _REFUSAL_LOG_S:
+            self._refusal_logged[parent.order_id] = now
+            log.warning("risk refused %s for parent %s: %s", action, parent.order_id, reason)
+        else:
+            log.debug("risk refused %s for parent %s: %s", action, parent.order_id, reason)
+        if len(self._refusal_logged) > 4 * len(self._ctx.book.parents) + 64:
+            live = self._ctx.book.parents
+            self._refusal_logged = {k: v for k, v in self._refusal_logged.items() if k in live}
+
+    def _decide(self, parent: ParentOrder, now: float, forced: dict[str, float] | None) -> Sequence[ChildAction]:
         quote = self._ctx.quotes.get(parent.instrument.symbol)
         view = parent.view()
-        strategy = self.fallback if parent.fallback_reason is not None else self.strategies[parent.strategy]
-        try:
-            answer: object = strategy.decide(view, quote, now)
-            problem = malformed(view, answer)
-        except Exception as exc:
-            log.exception("strategy %s raised on parent %s", strategy.name, parent.order_id)
-            problem = f"raised {type(exc).__name__}: {exc}"
-        if problem is None:
-            return well_formed(answer)
-        if parent.fallback_reason is not None:
+        on_fallback = parent.fallback_reason is not None
+        strategy = self.fallback if on_fallback else self.strategies[parent.strategy]
+        budget = self._ctx.settings.strategy_budget_s
+        if not on_fallback and forced is not None and parent.order_id in forced:
+            problem: str | None = _over_budget(forced[parent.order_id], budget)  # as it was measured live
+        else:
+            stopwatch = self._ctx.stopwatch
+            started = stopwatch()
+            try:
+                answer: object = strategy.decide(view, quote, now)
+                problem = malformed(view, answer)
+            except Exception as exc:
+                log.exception("strategy %s raised on parent %s", strategy.name, parent.order_id)
+                problem = f"raised {type(exc).__name__}: {exc}"
+            elapsed = stopwatch() - started
+            if problem is None and not on_fallback and forced is None and budget is not None and elapsed > budget:
+                self.overruns.append(DecisionOverrun(parent.order_id, elapsed))
+                problem = _over_budget(elapsed, budget)  # its answer is stale by now: not used
+            if problem is None:
+                return well_formed(answer)
+        if self.on_failure is not None and problem is not None:
+            self.on_failure(parent, strategy.name, problem)
+        if on_fallback:
             log.critical("fallback strategy %s failed on parent %s (%s): nothing sent this tick", strategy.name,
                          parent.order_id, problem)
             return []
-        self._fall_back(parent, f"strategy {parent.strategy} failed ({problem})", now)
-        return self._decide(parent, now)
+        self.fall_back(parent, f"strategy {parent.strategy} failed ({problem})", now)
+        return self._decide(parent, now, forced)
 
-    def _fall_back(self, parent: ParentOrder, why: str, now: float) -> None:
+    def fall_back(self, parent: ParentOrder, why: str, now: float) -> None:
         """Carry the parent on with the fallback strategy, re-planned over what is left of its horizon."""
         parent.fallback_reason = why
         parent.plan_start = now
@@ -80,3 +119,32 @@ class DecisionTick:
         text = f"{why}; continuing on {self.fallback.name} until its end time"
         log.error("parent %s: %s", parent.order_id, text)
         self._parents.report(parent, ExecType.RESTATED, text=text)
+
+
+def _over_budget(elapsed_s: float, budget_s: float | None) -> str:
+    return f"took {elapsed_s * 1e3:.0f} ms to decide, over its {(budget_s or 0.0) * 1e3:.0f} ms budget"
+
+
+class _OwnOrders:
+    """Our working child orders per symbol, across parents, for self-trade prevention; built once a round and
+    brought up to date for a parent after it acts."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self._by_symbol: dict[str, dict[str, tuple[OwnOrder, ...]]] = {}
+        for parent in ctx.book.parents.values():
+            self.changed(parent)
+
+    def changed(self, parent: ParentOrder) -> None:
+        orders = tuple(
+            OwnOrder(parent.order_id, parent.side, price)
+            for child in parent.live_children
+            for price in {child.price, *((child.pending_replace.price,) if child.pending_replace else ())})
+        by_parent = self._by_symbol.setdefault(parent.instrument.symbol, {})
+        if orders:
+            by_parent[parent.order_id] = orders
+        else:
+            by_parent.pop(parent.order_id, None)
+
+    def others(self, parent: ParentOrder) -> tuple[OwnOrder, ...]:
+        by_parent = self._by_symbol.get(parent.instrument.symbol, {})
+        return tuple(o for pid, orders in by_parent.items() if pid != parent.order_id for o in orders)

@@ -20,15 +20,18 @@ from typing import assert_never
 
 from agent.clock import Clock
 from agent.config import AgentConfig
+from agent.core.breaker_watch import BreakerWatch
 from agent.core.child_manager import ChildManager
 from agent.core.commands import Outlet
 from agent.core.decision import DecisionTick
 from agent.core.events import (
     CancelRequest,
     Event,
+    LimitsChange,
     MassCancelRequest,
     NewOrderRequest,
     OmsSessionState,
+    OperatorCommand,
     Quote,
     ReplaceRequest,
     SendFailed,
@@ -40,12 +43,14 @@ from agent.core.events import (
     VenueSessionState,
 )
 from agent.core.ids import IdSource
+from agent.core.operator_desk import OperatorDesk
 from agent.core.order_state import OrderEvent
 from agent.core.orders import EngineContext, EngineSettings
 from agent.core.parent_desk import ParentDesk
 from agent.core.parent_order import ParentOrder
 from agent.core.parent_validation import ValidationContext
 from agent.strategy_registry import build_strategies
+from risk.breakers import BreakerBoard
 from risk.risk_engine import RiskEngine, RiskLimits, SymbolLimits
 from strategies.strategy import Strategy
 from strategies.twap import Twap
@@ -67,16 +72,22 @@ def settings_from_config(cfg: AgentConfig) -> EngineSettings:
         cancel_on_oms_disconnect=cfg.orders.oms_disconnect == "cancel",
         oms_disconnect_grace_s=cfg.orders.oms_disconnect_grace_s,
         retention_s=cfg.orders.retention_s,
+        strategy_budget_s=cfg.strategy_budget_s,
     )
 
 
 def risk_from_config(cfg: AgentConfig) -> RiskEngine:
     """The risk engine with the configured limits."""
     r = cfg.risk
-    symbols = {i.symbol: SymbolLimits(i.max_order_qty, i.adv, r.max_adv_fraction) for i in cfg.instruments}
-    return RiskEngine(RiskLimits(symbols, r.max_order_notional, r.max_session_notional_per_day,
-                                 r.max_symbol_notional_per_day, r.max_live_parents_per_session,
-                                 r.new_orders_per_second, r.new_order_burst))
+    symbols = {i.symbol: SymbolLimits(i.max_order_qty, i.adv, r.max_adv_fraction,
+                                      i.collar_bps if i.collar_bps is not None else r.child_collar_bps,
+                                      i.max_child_qty)
+               for i in cfg.instruments}
+    return RiskEngine(RiskLimits(
+        symbols, r.max_order_notional, r.max_session_notional_per_day, r.max_symbol_notional_per_day,
+        r.max_live_parents_per_session, r.new_orders_per_second, r.new_order_burst, r.max_child_notional,
+        r.max_open_children_per_parent, r.participation_window_s, r.venue_orders_per_second, r.venue_order_burst),
+        BreakerBoard(cfg.breakers))
 
 
 def engine_from_config(cfg: AgentConfig, clock: Clock, outlet: Outlet, ids: IdSource) -> Engine:
@@ -95,6 +106,10 @@ class Engine:
         self.parent_desk = ParentDesk(self.ctx, self.children)
         self.children.parents = self.parent_desk
         self.decisions = DecisionTick(self.ctx, self.parent_desk, self.children, strategies, fallback)
+        self.operator = OperatorDesk(self.ctx, self.parent_desk, self.children)
+        self.breakers = BreakerWatch(self.ctx, self.parent_desk, self.children, self.decisions)
+        self.children.watch = self.breakers
+        self.decisions.on_failure = self.breakers.on_strategy_failure
 
     # ------------------------------------------------------------------ the one way in
 
@@ -116,20 +131,26 @@ class Engine:
             case VenueExecReport():
                 self.children.on_report(event)
                 self.children.check_reconciled()
+                self.breakers.apply()
             case VenueCancelReject():
                 self.children.on_cancel_reject(event)
             case VenueSessionState():
                 self._on_venue_session(event.logged_on)
             case Quote():
                 self.ctx.quotes[event.symbol] = event
+                self.ctx.risk.on_quote(event, self.ctx.clock.now())
+                self.breakers.on_quote(event)
             case Tick():
-                self._on_tick()
+                self._on_tick(event)
             case SendFailed():
                 log.warning("%s not sent: %s", type(event.command).__name__, event.reason)
                 self.children.on_send_failed(event.command)
             case ShutdownRequested():
                 self.ctx.stopping = True
                 self.parent_desk.shutdown(event.reason)
+            case OperatorCommand() | LimitsChange():
+                self.operator.on_event(event)
+                self.breakers.apply()  # a resume may have cleared breakers
             case _:
                 assert_never(event)
 
@@ -191,12 +212,14 @@ class Engine:
                         f"cancelled after {ctx.settings.oms_disconnect_grace_s:g} s"
                         if ctx.settings.cancel_on_oms_disconnect else "keep working")
 
-    def _on_tick(self) -> None:
+    def _on_tick(self, tick: Tick) -> None:
         now = self.ctx.clock.now()
         self.children.check_reconciled()
         self.children.follow_up()
         self._cancel_for_lost_oms(now)
-        self.decisions.run()
+        self.breakers.on_tick()
+        self.decisions.run(tick.overruns)
+        self.breakers.apply()  # strategy failures of this round
         self._retire(now)
 
     def _cancel_for_lost_oms(self, now: float) -> None:
@@ -224,6 +247,7 @@ class Engine:
                 book.finished.append((now, order_id))  # a late fill is still due: look again later
                 continue
             book.forget(parent)
+            self.ctx.risk.forget_parent(order_id)
         self.children.forget_strays(now - keep)
         while book.stray_keys and book.stray_keys[0][0] + keep <= now:
             book.seen_cl_ord_ids.discard(book.stray_keys.popleft()[1])

@@ -18,16 +18,20 @@ from agent.core.oms_requests import (
     ReplaceRequest,
     StatusRequest,
 )
+from agent.core.operator_requests import LimitsChange, OperatorCommand
 from agent.core.venue_reports import VenueCancelReject, VenueExecReport, VenueSessionState
 from strategies.types import Quote
 
 __all__ = [
     "CancelRequest",
+    "DecisionOverrun",
     "Event",
+    "LimitsChange",
     "MassCancelRequest",
     "NewOrderRequest",
     "OmsRequest",
     "OmsSessionState",
+    "OperatorCommand",
     "Quote",
     "ReplaceRequest",
     "SendFailed",
@@ -49,8 +53,23 @@ class OmsSessionState:
 
 
 @dataclass(frozen=True)
+class DecisionOverrun:
+    """A strategy that took longer than its budget to decide on one parent, as measured live."""
+
+    parent_id: str
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
 class Tick:
-    """Time passed: one decision round and the in-flight follow-ups. The time is the clock's."""
+    """Time passed: one decision round and the in-flight follow-ups. The time is the clock's.
+
+    `overruns` is None when the host wants strategies timed against their budget now (live, backtest). The journal
+    records each tick with what was measured, so a replay, which must not time anything, is told which decisions
+    ran over and makes the same choice.
+    """
+
+    overruns: tuple[DecisionOverrun, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,4 +101,6 @@ Event = (
     | Tick
     | SendFailed
     | ShutdownRequested
+    | OperatorCommand
+    | LimitsChange
 )

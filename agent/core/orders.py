@@ -3,8 +3,9 @@ pieces (settings, clock, outlet, ids) that the parent side, the child-order mana
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from agent.clock import Clock
@@ -34,6 +35,8 @@ class EngineSettings:
     oms_disconnect_grace_s: float = 30.0
     # Finished parents and their children leave memory this long after they are final (the journal keeps them).
     retention_s: float = 3600.0
+    # A strategy that takes longer than this to decide on one parent has failed: the parent falls back to TWAP.
+    strategy_budget_s: float | None = None
 
 
 @dataclass
@@ -92,6 +95,8 @@ class EngineContext:
     mass_status_req_id: str | None = None
     oms_down_since: dict[str, float] = field(default_factory=dict)
     stopping: bool = False
+    # Times strategies against their budget: a duration, never the time of day (that is the clock's).
+    stopwatch: Callable[[], float] = time.perf_counter
 
     @property
     def may_trade(self) -> bool:

@@ -55,6 +55,9 @@ class ParentOrder:
     finish_text: str | None = None
     done_at: float | None = None  # when it reached a final state (retention counts from here)
     fallback_reason: str | None = None  # set when its strategy failed and it carries on with the fallback
+    # Who is holding the parent back (a circuit breaker, an operator halt) and why: while any hold is set, no
+    # strategy is asked and no child is sent; the parent resumes when the last hold is lifted.
+    holds: dict[str, str] = field(default_factory=dict)
     oms_keys: list[tuple[str, str]] = field(default_factory=list)  # every (session, ClOrdID) naming it
 
     @property
@@ -110,6 +113,12 @@ class ParentOrder:
     def add_fill(self, qty: int, price: float) -> None:
         self.cum_qty += qty
         self.notional += qty * price
+
+    def replan(self, now: float) -> None:
+        """Spread what is left over the rest of the horizon from `now` (after a pause or a change), rather than
+        catch up at once on what the pause left behind."""
+        self.plan_start = max(now, self.start)
+        self.plan_cum_qty = self.cum_qty
 
     def view(self) -> ParentView:
         return ParentView(

@@ -95,11 +95,20 @@ def describe(msg: Received) -> str:
 class _Recorder(GuardedApplication):
     label = "OMS client"
 
-    def __init__(self, on_message: Callable[[Received], None], on_logon: Callable[[bool], None]) -> None:
+    def __init__(self, on_message: Callable[[Received], None], on_logon: Callable[[bool], None],
+                 credentials: tuple[str | None, str | None]) -> None:
         super().__init__()
         self._on_message = on_message
         self._on_logon = on_logon
+        self._username, self._password = credentials
         self.session: fix.SessionID | None = None
+
+    def toAdmin(self, message: fix.Message, sessionID: fix.SessionID) -> None:
+        if message.getHeader().getField(Tag.MSG_TYPE) == MsgType.LOGON:
+            if self._username is not None:
+                message.setField(Tag.USERNAME, self._username)
+            if self._password is not None:
+                message.setField(Tag.PASSWORD, self._password)
 
     def on_create(self, session_id: fix.SessionID) -> None:
         self.session = session_id
@@ -129,8 +138,11 @@ class OmsClient:
     def __init__(self, port: int, state_dir: Path, *, host: str = "127.0.0.1", sender: str = "OMS",
                  target: str = "FOOTPRINT", settings: str = "oms-client.cfg",
                  on_message: Callable[[Received], None] | None = None,
-                 overrides: dict[str, str] | None = None) -> None:
-        """`overrides` replace keys of the settings file, e.g. {"ResetOnLogon": "N"} to keep sequence numbers."""
+                 overrides: dict[str, str] | None = None,
+                 username: str | None = None, password: str | None = None) -> None:
+        """`overrides` replace keys of the settings file, e.g. {"ResetOnLogon": "N"} to keep sequence numbers.
+        `username`/`password` go in every Logon as Username(553)/Password(554); with a password the client keeps
+        no FIX message log and stores no sent message, since both would hold the Logon as sent."""
         state_dir.mkdir(parents=True, exist_ok=True)
         path = fix_config.write_settings(settings, state_dir / f"oms-client-{sender}.cfg", {
             "SocketConnectHost": host,
@@ -140,14 +152,15 @@ class OmsClient:
             "FileStorePath": str(state_dir / f"oms-client-{sender}-store"),
             "FileLogPath": str(state_dir / f"oms-client-{sender}-log"),
             "DataDictionary": str(fix_config.quickfix_spec("FIX44")),
+            **({"PersistMessages": "N"} if password is not None else {}),
             **(overrides or {}),
         })
         self._cond = threading.Condition()
         self.messages: list[Received] = []
         self._logged_on = False
         self._callback = on_message
-        self._app = _Recorder(self._received, self._logon_changed)
-        self._endpoint = QuickFixEndpoint("initiator", self._app, path)
+        self._app = _Recorder(self._received, self._logon_changed, (username, password))
+        self._endpoint = QuickFixEndpoint("initiator", self._app, path, message_log=password is None)
         self._ids = itertools.count(1)
         self._prefix = f"{sender}-{int(time.time() * 1000) % 10**9:x}"
 

@@ -16,15 +16,18 @@ import quickfix as fix
 
 
 class QuickFixEndpoint:
-    def __init__(self, kind: str, application: fix.Application, settings_path: Path) -> None:
+    def __init__(self, kind: str, application: fix.Application, settings_path: Path, *,
+                 message_log: bool = True) -> None:
+        """`message_log` False: no FileLog, for a side whose outgoing Logon carries a password."""
         if kind not in ("acceptor", "initiator"):
             raise ValueError(f"kind must be 'acceptor' or 'initiator', got {kind!r}")
         self.settings = fix.SessionSettings(str(settings_path))
         self._store = fix.FileStoreFactory(self.settings)
-        self._log = fix.FileLogFactory(self.settings)
+        self._log = fix.FileLogFactory(self.settings) if message_log else None
         self._application = application
         make = fix.ThreadedSocketAcceptor if kind == "acceptor" else fix.ThreadedSocketInitiator
-        self._socket: Any = make(application, self._store, self.settings, self._log)
+        factories = (self._store, self.settings) if self._log is None else (self._store, self.settings, self._log)
+        self._socket: Any = make(application, *factories)
         self._started = False
 
     def start(self) -> None:

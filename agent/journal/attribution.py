@@ -17,12 +17,14 @@ from agent.core.commands import (
 from agent.core.events import (
     CancelRequest,
     NewOrderRequest,
+    OperatorCommand,
     ReplaceRequest,
     SendFailed,
     StatusRequest,
     VenueCancelReject,
     VenueExecReport,
 )
+from agent.core.operator_requests import OperatorScope
 from agent.journal.codec import Journaled
 
 NO_ORDER_ID = "NONE"  # what the engine puts in OrderID(37) when a request matches no parent
@@ -52,6 +54,8 @@ def direct_parent(item: Journaled) -> str | None:
             return direct_parent(item.command)
         case StatusRequest() if item.order_id and item.order_id != NO_ORDER_ID:
             return item.order_id
+        case OperatorCommand() if item.scope is OperatorScope.PARENT:
+            return item.target
     return None
 
 

@@ -222,7 +222,7 @@ class Journal:
         self._arrivals += 1
         if isinstance(event, Quote):
             self._pending_quotes[event.symbol] = (self._arrivals, ts, event)
-        elif isinstance(event, Tick):
+        elif isinstance(event, Tick) and not event.overruns:
             self._pending_tick = (self._arrivals, ts, event)
         else:
             self._write([(ts, Direction.IN, event)])

@@ -99,7 +99,9 @@ class HarnessOutlet:
 
 class Harness:
     def __init__(self, **overrides: object) -> None:
-        self.cfg = load_config(**overrides)
+        # No market data feed here (quotes only when a test sends one): the circuit breakers are off unless a
+        # test turns them on.
+        self.cfg = load_config(**{"breakers": {"enabled": False}, **overrides})
         self.clock = ManualClock()
         self.oms = RecordingOms()
         self.venue = FakeVenue()

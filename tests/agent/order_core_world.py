@@ -3,7 +3,9 @@ drives. One parent set, one fault schedule, OMS requests at chosen times, option
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from agent.backtest.backtest import ReportLog, SimulatedOutlet, settle
 from agent.backtest.sim_venue import SimVenue
@@ -53,12 +55,16 @@ class World:
     parents: list[ParentSpec]
     actions: list[OmsAction]
     venue_outage: tuple[float, float] | None = None  # (from, to) seconds after T0
+    config: dict[str, Any] = field(default_factory=dict)  # over the default configuration
+    setup: Callable[[Engine], None] | None = None  # called once the engine exists
+    every_step: Callable[[Engine, float], None] | None = None  # called each step before the tick
     oms: ReportLog = field(default_factory=ReportLog)
     current: dict[int, str] = field(default_factory=dict)  # parent index -> the OMS's current ClOrdID
     ends: dict[int, float] = field(default_factory=dict)
 
     def run(self, step_s: float = 0.5, tail_s: float = 12 * ACK_TIMEOUT_S) -> Engine:
-        cfg = load_config(decision_interval_s=step_s, orders={"ack_timeout_s": ACK_TIMEOUT_S})
+        cfg = load_config(**{"decision_interval_s": step_s, "orders": {"ack_timeout_s": ACK_TIMEOUT_S},
+                             **self.config})
         market = simulated_market(self.seed, {SYMBOL: DEFAULT_UNIVERSE[SYMBOL]}, start_time=T0, warmup=30.0)
         clock = SimClock(T0)
         venue = SimVenue(market, self.faults)
@@ -66,6 +72,8 @@ class World:
         outlet = SimulatedOutlet(self.oms, venue)
         engine = engine_from_config(cfg, clock, outlet, IdSource("pt"))
         self.engine = engine
+        if self.setup is not None:
+            self.setup(engine)
         engine.dispatch(VenueSessionState(True))
         settle(engine, outlet)
         horizon = max(p.start_s + p.duration_s for p in self.parents) + tail_s
@@ -92,6 +100,8 @@ class World:
                 self._send_new(engine, starts.pop(0), T0 + t)
             while pending and pending[0].at_s <= t:
                 self._act(engine, pending.pop(0))
+            if self.every_step is not None:
+                self.every_step(engine, t)
             engine.dispatch(Tick())
             if up:
                 settle(engine, outlet)

@@ -37,6 +37,7 @@ from agent.core.events import (
     VenueExecReport,
     VenueSessionState,
 )
+from agent.core.operator_requests import LimitsChange, OperatorAction, OperatorCommand, OperatorScope
 from agent.journal.attribution import child_parent
 from agent.journal.codec import COMMAND_TYPES, EVENT_TYPES, CodecError, Journaled, RecordDecodeError, decode, encode
 from agent.journal.journal import (
@@ -100,6 +101,9 @@ def one_of_each() -> list[Journaled]:
         SendFailed(VenueReplace(child, f"{P1}-C0", "CRYPTOALPHA", "1", 400, "101.20", ChildTif.DAY),
                    "venue session down"),
         ShutdownRequested(),
+        OperatorCommand(OperatorAction.KILL, OperatorScope.PARENT, P1, "fat finger", "ops via admin 127.0.0.1"),
+        LimitsChange({"max_order_notional": 2.5e7, "new_order_burst": 3, "max_live_parents_per_session": None,
+                      "symbols": {"ACME": {"max_order_qty": 1_000}}}, "", "ops via admin 127.0.0.1"),
         _parent_report(ExecType.REJECTED, OrdStatus.REJECTED),
         ParentExecReport("S", "NONE", "OMS-9", "E-2", ExecType.REJECTED, "8", "NA", "1", 0, 0, 0, 0.0, T0, 8,
                          ord_rej_reason=OrdRejReason.INCORRECT_QUANTITY, text="OrderQty(38) missing",
@@ -179,7 +183,8 @@ def test_records_survive_close_and_reopen(tmp_path: Path) -> None:
     assert [r.ts for r in records] == [T0 + n for n in range(len(items))]
     assert [r.direction for r in records] == [
         Direction.IN if type(i).__name__ in EVENT_TYPES else Direction.OUT for i in items]
-    assert [r.seq for r in Journal.open(path, readonly=True).records(after_seq=20)] == [21, 22, 23]
+    assert [r.seq for r in Journal.open(path, readonly=True).records(after_seq=20)] == list(
+        range(21, len(items) + 1))
 
 
 _READER = textwrap.dedent("""

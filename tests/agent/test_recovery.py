@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from order_core_world import SESSION, SYMBOL, T0
@@ -21,21 +22,26 @@ from simulator.clock import SimClock
 from simulator.instruments import DEFAULT_UNIVERSE
 from simulator.market import simulated_market
 from simulator.venue_faults import VenueFaults
+from strategies.strategy import Strategy
 
 FAULTS = VenueFaults(seed=3, delay_acks=0.3, fills_before_acks=0.3, duplicate_reports=0.2, reorder_reports=0.2,
                      drop_cancels=0.2, cancel_overtakes_new=0.2, unsolicited_cancels=0.1, done_for_day=0.1,
                      restatements=0.1)
 
 
-def live_run(path: Path, seconds: int = 90) -> tuple[Engine, list[Command]]:
-    """A journaled engine against the faulty in-process venue: three parents, a cancel, a venue outage."""
-    cfg = load_config(decision_interval_s=0.5)
+def live_run(path: Path, seconds: int = 90, slot: Callable[[Strategy], Strategy] | None = None,
+             **overrides: object) -> tuple[Engine, list[Command]]:
+    """A journaled engine against the faulty in-process venue: three parents, a cancel, a venue outage.
+    `slot` wraps the TWAP strategy (to make it fail)."""
+    cfg = load_config(decision_interval_s=0.5, **overrides)
     market = simulated_market(5, {SYMBOL: DEFAULT_UNIVERSE[SYMBOL]}, start_time=T0, warmup=30.0)
     sim = SimClock(T0)
     clock = EventClock(sim)
     venue = SimVenue(market, FAULTS)
     journal = Journal.open(path)
     engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
+    if slot is not None:
+        engine.decisions.strategies["TWAP"] = slot(engine.decisions.strategies["TWAP"])
     sent: list[Command] = []
 
     def deliver(command: Command) -> str | None:
@@ -80,8 +86,8 @@ def snapshot(engine: Engine) -> list[tuple[object, ...]]:
     return out
 
 
-def replay(path: Path) -> tuple[Engine, object]:
-    cfg = load_config(decision_interval_s=0.5)
+def replay(path: Path, **overrides: object) -> tuple[Engine, object]:
+    cfg = load_config(decision_interval_s=0.5, **overrides)
     journal = Journal.open(path)
     clock = EventClock(SimClock(0.0))
     engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))

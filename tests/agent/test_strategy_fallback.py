@@ -5,12 +5,15 @@ injected into the real strategy slot of a running engine."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from engine_harness import Harness
+from test_recovery import live_run, replay
 
-from agent.core.commands import VenueNewOrder
+from agent.core.commands import ParentExecReport, VenueNewOrder
 from strategies.strategy import Strategy
 from strategies.types import ChildAction, ChildTif, ParentView, PlaceChild, Quote
 
@@ -89,3 +92,54 @@ def test_an_off_lot_quantity_on_a_lot_instrument_is_a_failure() -> None:
     h.tick()
     (restated,) = [r for r in h.oms.for_order(cl) if r.exec_type == "D"]
     assert "quantity 101 is off the lot grid (100)" in (restated.text or "")
+
+
+class Slow:
+    """The real strategy, taking `seconds` longer than it should on its `which`-th call."""
+
+    def __init__(self, real: Strategy, seconds: float, which: int = 1) -> None:
+        self.real = real
+        self.name = real.name
+        self.seconds = seconds
+        self.which = which
+        self.calls = 0
+
+    def decide(self, parent: ParentView, quote: Quote | None, now: float) -> list[ChildAction]:
+        self.calls += 1
+        if self.calls == self.which:
+            time.sleep(self.seconds)
+        return list(self.real.decide(parent, quote, now))
+
+
+def test_a_strategy_over_its_time_budget_hands_the_parent_to_twap() -> None:
+    h = Harness(strategy_budget_s=0.05)
+    slot = h.engine.decisions.strategies
+    slow = Slow(slot["TWAP"], 0.12)
+    slot["TWAP"] = slow  # type: ignore[assignment]
+    cl = h.new(1000)
+    h.tick()
+    (restated,) = [r for r in h.oms.for_order(cl) if r.exec_type == "D"]
+    assert restated.text is not None and restated.text.startswith("strategy TWAP failed (took ")
+    assert restated.text.endswith(" ms to decide, over its 50 ms budget); continuing on TWAP until its end time")
+    took_ms = int(restated.text.split("took ")[1].split(" ms")[0])
+    assert 120 <= took_ms < 1000
+    # The slow answer was not used; the fallback's was, in the same tick.
+    assert [m for m in h.venue.sent if isinstance(m, VenueNewOrder)]
+    h.tick(1.0)
+    assert slow.calls == 1  # never asked again
+
+
+def test_a_budget_overrun_is_journaled_and_replayed_without_timing_anything(tmp_path: Path) -> None:
+    # Live: the second parent's first decision runs over. Replay: the same strategy is fast, but the journal says
+    # which decision ran over, so the rebuilt engine falls back at the same tick and agrees on everything.
+    path = tmp_path / "journal.sqlite"
+    live, sent = live_run(path, seconds=40, slot=lambda real: Slow(real, 0.15, which=5), strategy_budget_s=0.08)
+    fallen = [p.order_id for p in live.parents.values() if p.fallback_reason]
+    assert len(fallen) == 1
+    restated = [c for c in sent if isinstance(c, ParentExecReport) and c.exec_type == "D"]
+    assert len(restated) == 1 and "over its 80 ms budget" in (restated[0].text or "")
+    rebuilt, recovered = replay(path, strategy_budget_s=0.08)
+    assert recovered.diverged == 0  # type: ignore[attr-defined]
+    assert [p.order_id for p in rebuilt.parents.values() if p.fallback_reason] == fallen
+    assert {p.order_id: (p.fallback_reason, p.cum_qty) for p in rebuilt.parents.values()} == \
+        {p.order_id: (p.fallback_reason, p.cum_qty) for p in live.parents.values()}

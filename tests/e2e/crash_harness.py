@@ -179,7 +179,7 @@ class AgentProcess:
             out.write(f"==== harness: agent start, {CRASH_ENV}={crash_at or ''}\n".encode())
             out.flush()
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "agent.cli", "agent", "--config", str(config)],
+                [sys.executable, "-m", "agent.cli", "agent", "--config", str(config), "--admin-port", "0"],
                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def log_text(self) -> str:

@@ -32,6 +32,9 @@ class AgentThread:
 
 
 def start_agent(cfg: AgentConfig) -> AgentThread:
+    """The agent on a thread of its own; its admin endpoint on a free port (written to admin.json in its state
+    folder), so that stacks never collide on the default one."""
+    cfg = cfg.model_copy(update={"admin": cfg.admin.model_copy(update={"port": 0})})
     started = threading.Event()
     holder: dict[str, object] = {}
 

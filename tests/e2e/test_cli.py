@@ -33,7 +33,7 @@ def processes(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str], subp
     sim = subprocess.Popen([*CLI, "sim", "--port", str(venue_port), "--state-dir", str(tmp_path / "sim")],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     agent = subprocess.Popen([*CLI, "agent", "--oms-port", str(oms_port), "--venue-port", str(venue_port),
-                              "--state-dir", str(tmp_path / "agent")],
+                              "--state-dir", str(tmp_path / "agent"), "--admin-port", "0"],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield oms_port, sim, agent

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from risk.child_market import ChildMarket
 from risk.risk_engine import RiskEngine, RiskLimits, SymbolLimits
 from risk.trading_state import TradingState
 from strategies.types import (
@@ -13,6 +14,7 @@ from strategies.types import (
     Instrument,
     ParentView,
     PlaceChild,
+    Quote,
     ReplaceChild,
     Side,
     WorkingChild,
@@ -20,6 +22,7 @@ from strategies.types import (
 
 T0 = 1_800_000_000.0
 COIN = "CRYPTOALPHA"
+MARKET = ChildMarket(Quote(COIN, 19.99, 500, 20.01, 500, T0))
 
 
 def engine(**limits: object) -> RiskEngine:
@@ -80,16 +83,16 @@ def test_trading_states_gate_child_actions_but_never_cancels() -> None:
     down = ReplaceChild("C1", 50, 20.0, "test")
     up = ReplaceChild("C1", 200, 20.0, "test")
     cancel = CancelChild("C1", "test")
-    assert risk.check_child(view((child,)), place).ok
+    assert risk.check_child(view((child,)), place, MARKET, T0).ok
     risk.set_state(TradingState.REDUCING, COIN)
     assert risk.state(COIN) is TradingState.REDUCING and risk.state("ACME") is TradingState.ACTIVE
-    assert not risk.check_child(view((child,)), place).ok
-    assert not risk.check_child(view((child,)), up).ok
-    assert risk.check_child(view((child,)), down).ok
-    assert risk.check_child(view((child,)), cancel).ok
+    assert not risk.check_child(view((child,)), place, MARKET, T0).ok
+    assert not risk.check_child(view((child,)), up, MARKET, T0).ok
+    assert risk.check_child(view((child,)), down, MARKET, T0).ok
+    assert risk.check_child(view((child,)), cancel, MARKET, T0).ok
     risk.set_state(TradingState.HALTED)  # global halt: stricter than the symbol's REDUCING
     assert risk.state(COIN) is TradingState.HALTED and risk.state("ACME") is TradingState.HALTED
-    assert not risk.check_child(view((child,)), down).ok
-    assert risk.check_child(view((child,)), cancel).ok
+    assert not risk.check_child(view((child,)), down, MARKET, T0).ok
+    assert risk.check_child(view((child,)), cancel, MARKET, T0).ok
     refused = risk.check_parent("A", COIN, 100, 20.0, 0, T0)
     assert not refused.ok and refused.reason == "trading in CRYPTOALPHA is HALTED: no new orders"

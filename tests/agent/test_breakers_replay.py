@@ -1,0 +1,90 @@
+"""A journaled run in which circuit breakers trip and clear, replayed through a fresh engine: the breaker board,
+the holds on parents and everything told to the OMS come back the same, with no divergence.
+
+Breakers judged on durable events (venue rejects, fills, strategy failures) replay exactly. Breakers judged on
+market data and time (stale, spread, depth, gap, volatility) do not yet: the journal keeps only the latest quote
+and tick between durable records (agent/journal/journal.py), so a replay sees fewer of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from order_core_world import SESSION, SYMBOL, T0
+from test_recovery import replay, snapshot
+
+from agent.backtest.sim_venue import SimVenue
+from agent.config import load_config
+from agent.core.commands import Command, ParentExecReport
+from agent.core.engine import Engine, IdSource, engine_from_config
+from agent.core.events import NewOrderRequest, Tick, VenueSessionState
+from agent.journal.journal import Journal
+from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
+from agent.recovery import EventClock, ReplayOutlet
+from simulator.clock import SimClock
+from simulator.instruments import DEFAULT_UNIVERSE
+from simulator.market import simulated_market
+from simulator.venue_faults import VenueFaults
+
+MARKET_OFF = {name: {"enabled": False} for name in ("stale", "spread", "depth", "gap", "volatility")}
+
+
+def live_run(path: Path, **overrides: object) -> tuple[Engine, list[Command]]:
+    """Two parents; the venue rejects half the new orders, and the quotes stop between 20 s and 35 s."""
+    cfg = load_config(decision_interval_s=0.5, **overrides)
+    market = simulated_market(5, {SYMBOL: DEFAULT_UNIVERSE[SYMBOL]}, start_time=T0, warmup=30.0)
+    sim = SimClock(T0)
+    clock = EventClock(sim)
+    venue = SimVenue(market, VenueFaults(seed=2, reject_new=0.5))
+    journal = Journal.open(path)
+    engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
+    sent: list[Command] = []
+
+    def deliver(command: Command) -> str | None:
+        sent.append(command)
+        if not isinstance(command, OMS_COMMANDS):
+            venue.send(command)
+        return None
+
+    dispatch = JournaledDispatch(engine, journal, clock, deliver=deliver)
+    engine.ctx.outlet = dispatch
+    dispatch.feed(VenueSessionState(True))
+    for step in range(600):
+        t = T0 + step * 0.5
+        sim.set(t)
+        venue.advance(t)
+        for event in venue.take_events():
+            dispatch.feed(event)
+        if not 20 <= step * 0.5 < 35:
+            dispatch.feed(venue.quote(SYMBOL))
+        if step in (0, 1):
+            dispatch.feed(NewOrderRequest(SESSION, f"N{step}", SYMBOL, "1", "6000", "1", None, "6", t, t, t + 280,
+                                          "1000", None))
+        dispatch.feed(Tick())
+    journal.close()
+    return engine, sent
+
+
+def test_replay_rebuilds_event_driven_breakers_and_what_they_did(tmp_path: Path) -> None:
+    live, sent = live_run(tmp_path / "journal.sqlite", breakers=MARKET_OFF)
+    tripped = [(c.breaker, c.tripped) for c in live.risk.breakers.history]
+    assert ("reject_storm", True) in tripped and ("reject_storm", False) in tripped
+    told = [c.text or "" for c in sent if isinstance(c, ParentExecReport) and c.exec_type == "D"]
+    assert any(t.startswith("circuit breaker reject_storm") for t in told)
+    assert any(t.startswith("circuit breaker reject_storm") and "resuming" in t for t in told)
+    rebuilt, recovered = replay(tmp_path / "journal.sqlite", breakers=MARKET_OFF)
+    assert recovered.diverged == 0 and recovered.unjournaled == []  # type: ignore[attr-defined]
+    ours, theirs = rebuilt.risk.breakers.snapshot(recent=1000), live.risk.breakers.snapshot(recent=1000)
+    assert (ours["tripped"], ours["recent"]) == (theirs["tripped"], theirs["recent"])  # readings: see module
+    assert [p.holds for p in rebuilt.parents.values()] == [p.holds for p in live.parents.values()]
+    assert snapshot(rebuilt) == snapshot(live)
+
+
+@pytest.mark.xfail(strict=True, reason="the journal coalesces quotes and ticks: market-data breakers replay later")
+def test_replay_rebuilds_market_data_breakers(tmp_path: Path) -> None:
+    live, _ = live_run(tmp_path / "journal.sqlite")
+    assert ("stale", True) in [(c.breaker, c.tripped) for c in live.risk.breakers.history]
+    rebuilt, recovered = replay(tmp_path / "journal.sqlite")
+    assert recovered.diverged == 0  # type: ignore[attr-defined]
+    assert rebuilt.risk.breakers.snapshot(recent=1000) == live.risk.breakers.snapshot(recent=1000)
