@@ -119,6 +119,18 @@ def _cmd_agent(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_config(args: argparse.Namespace) -> int:
+    from agent.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(Path(args.config) if args.config else None)
+    except ConfigError as exc:
+        print(f"footprint config: {exc}", file=sys.stderr)
+        return 2
+    print(cfg.model_dump_json(indent=2))
+    return 0
+
+
 def _claim_state_dir(state: Path) -> Path:
     """Refuse a state folder another live agent holds; else write our pid file there and send the log there too
     (where the runbooks look). The pid file is how an operator stops the agent: `kill -TERM`."""
@@ -282,6 +294,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     done = f"done after {(r.finished - r.started) / 60:.1f} min" if r.finished else "not done"
     print(f"  {done}; {r.sim_seconds / 3600:.2f} h simulated in {r.wall_seconds:.1f} s wall "
           f"({r.sim_seconds / max(r.wall_seconds, 1e-9):,.0f}x real time)")
+    if args.breakers:
+        from agent.backtest.breaker_runs import describe
+
+        print(f"  circuit breakers: {sum(1 for c in r.breakers if c.tripped)} trips")
+        for change in r.breakers:
+            print(f"    {describe(change, compiled.start_epoch)}")
     return 0 if r.status == "2" else 1
 
 
@@ -351,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--strategy", help="strategy name (default: the scenario's, else the configured default)")
     bt.add_argument("--step", type=float, default=1.0, help="decision interval in simulated seconds")
     bt.add_argument("--config", help=f"TOML file overriding fix_config/agent.toml (default: ${CONFIG_ENV})")
+    bt.add_argument("--breakers", action="store_true", help="also print every circuit breaker trip and clear")
     bt.set_defaults(func=_cmd_backtest)
 
     agent = sub.add_parser("agent", help="run the execution agent (OMS acceptor, venue initiator)")
@@ -360,6 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--admin-port", type=int, help="admin endpoint port (0: a free one, written to admin.json)")
     agent.add_argument("--state-dir")
     agent.set_defaults(func=_cmd_agent)
+
+    config = sub.add_parser("config", help="check the agent's configuration and print it as the agent will use it")
+    config.add_argument("--config", help=f"TOML file overriding fix_config/agent.toml (default: ${CONFIG_ENV})")
+    config.set_defaults(func=_cmd_config)
 
     oms = sub.add_parser("oms", help="send a parent order as an OMS and print every ExecutionReport")
     oms.add_argument("side", choices=["buy", "sell"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import (
     Event,
     OmsSessionState,
+    Quote,
     ShutdownRequested,
     Tick,
     VenueSessionState,
@@ -97,6 +99,7 @@ class AgentRuntime:
         self.cfg = cfg
         self.clock = clock or SystemClock()
         self.book = MarketDataBook()
+        self._last_quote: dict[str, Quote] = {}
         self.engine: Engine | None = None
         self.ready = asyncio.Event()
 
@@ -125,7 +128,12 @@ class AgentRuntime:
         """On the loop: market data into the book and quotes into the engine."""
         if isinstance(event, MdUpdate):
             for symbol in self.book.apply(event):
-                dispatch.feed(self.book.quote(symbol, event.timestamp))
+                quote = self.book.quote(symbol, event.timestamp)
+                last = self._last_quote.get(symbol)
+                # A change deeper in the book leaves the quote as it was: not news to the engine or the journal.
+                if last is None or dataclasses.replace(last, timestamp=quote.timestamp) != quote:
+                    self._last_quote[symbol] = quote
+                    dispatch.feed(quote)
 
     async def run(self, stop: asyncio.Event) -> None:
         cfg = self.cfg

@@ -78,8 +78,11 @@ class RiskEngine:
     # ------------------------------------------------------------------ trading states
 
     def set_state(self, state: TradingState, symbol: str | None = None) -> None:
-        """Set the global state (symbol None) or one symbol's."""
-        self._states[symbol or GLOBAL] = state
+        """Set the global state (symbol None) or one symbol's; a symbol set ACTIVE follows the global state again."""
+        if symbol and state is TradingState.ACTIVE:
+            self._states.pop(symbol, None)
+        else:
+            self._states[symbol or GLOBAL] = state
 
     def state(self, symbol: str | None = None) -> TradingState:
         """The effective state: the strictest of the symbol's own, the global one and a tripped breaker's."""

@@ -101,7 +101,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
     for symbol, per in sorted(symbols.items()):
         print(f"  {symbol}: " + ", ".join(f"{k}={v}" for k, v in per.items() if v is not None))
     breakers = risk["breakers"]
-    print("breakers: " + (json.dumps(breakers, sort_keys=True) if breakers else "none"))
+    tripped = breakers.get("tripped", [])
+    if not breakers.get("enabled", True):
+        print("breakers: disabled")
+    else:
+        print(f"breakers: {len(tripped)} tripped" + ("" if tripped else " (all clear)"))
+    for trip in tripped:
+        print(f"  {trip['breaker']} ({trip['scope']}), action {trip['action']}: {trip['text']}")
     return 0 if ready["ready"] else 1
 
 

@@ -79,6 +79,9 @@ class BreakerWatch:
         self.board.on_strategy_failure(parent.instrument.symbol, parent.order_id, strategy, problem,
                                        self._ctx.clock.now())
 
+    def on_decision_overrun(self, parent: ParentOrder, elapsed_s: float) -> None:
+        self.board.on_decision_overrun(parent.instrument.symbol, parent.order_id, elapsed_s, self._ctx.clock.now())
+
     # ------------------------------------------------------------------ applying the board
 
     def apply(self) -> None:

@@ -38,6 +38,8 @@ class DecisionTick:
         self.overruns: list[DecisionOverrun] = []  # strategies over budget in the last round, as measured
         # Told of every failure, the fallback's included (parent, strategy name, problem): breakers count them.
         self.on_failure: Callable[[ParentOrder, str, str], None] | None = None
+        # Told of every decision over the strategy time budget (parent, seconds it took): a breaker counts them.
+        self.on_overrun: Callable[[ParentOrder, float], None] | None = None
         self._refusal_logged: dict[str, float] = {}
 
     def run(self, journaled_overruns: tuple[DecisionOverrun, ...] | None = None) -> None:
@@ -86,7 +88,7 @@ class DecisionTick:
         strategy = self.fallback if on_fallback else self.strategies[parent.strategy]
         budget = self._ctx.settings.strategy_budget_s
         if not on_fallback and forced is not None and parent.order_id in forced:
-            problem: str | None = _over_budget(forced[parent.order_id], budget)  # as it was measured live
+            problem: str | None = self._overran(parent, forced[parent.order_id], budget)  # as measured live
         else:
             stopwatch = self._ctx.stopwatch
             started = stopwatch()
@@ -99,7 +101,7 @@ class DecisionTick:
             elapsed = stopwatch() - started
             if problem is None and not on_fallback and forced is None and budget is not None and elapsed > budget:
                 self.overruns.append(DecisionOverrun(parent.order_id, elapsed))
-                problem = _over_budget(elapsed, budget)  # its answer is stale by now: not used
+                problem = self._overran(parent, elapsed, budget)  # its answer is stale by now: not used
             if problem is None:
                 return well_formed(answer)
         if self.on_failure is not None and problem is not None:
@@ -111,6 +113,11 @@ class DecisionTick:
         self.fall_back(parent, f"strategy {parent.strategy} failed ({problem})", now)
         return self._decide(parent, now, forced)
 
+    def _overran(self, parent: ParentOrder, elapsed_s: float, budget_s: float | None) -> str:
+        if self.on_overrun is not None:
+            self.on_overrun(parent, elapsed_s)
+        return f"took {elapsed_s * 1e3:.0f} ms to decide, over its {(budget_s or 0.0) * 1e3:.0f} ms budget"
+
     def fall_back(self, parent: ParentOrder, why: str, now: float) -> None:
         """Carry the parent on with the fallback strategy, re-planned over what is left of its horizon."""
         parent.fallback_reason = why
@@ -119,10 +126,6 @@ class DecisionTick:
         text = f"{why}; continuing on {self.fallback.name} until its end time"
         log.error("parent %s: %s", parent.order_id, text)
         self._parents.report(parent, ExecType.RESTATED, text=text)
-
-
-def _over_budget(elapsed_s: float, budget_s: float | None) -> str:
-    return f"took {elapsed_s * 1e3:.0f} ms to decide, over its {(budget_s or 0.0) * 1e3:.0f} ms budget"
 
 
 class _OwnOrders:

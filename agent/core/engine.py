@@ -110,6 +110,7 @@ class Engine:
         self.breakers = BreakerWatch(self.ctx, self.parent_desk, self.children, self.decisions)
         self.children.watch = self.breakers
         self.decisions.on_failure = self.breakers.on_strategy_failure
+        self.decisions.on_overrun = self.breakers.on_decision_overrun
 
     # ------------------------------------------------------------------ the one way in
 

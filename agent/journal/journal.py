@@ -2,8 +2,10 @@
 
 An event is committed when it arrives and a command as an intent before it is sent, so a restart can rebuild
 every parent and child by replaying the records through the engine. Quotes and ticks are too frequent to
-commit one by one and only matter as context: the latest of each waits in memory and is written just before
-the next durable record, in the same transaction.
+commit one by one: they wait in memory, in order, and are written with the next durable record, in the same
+transaction (or on their own once `LAZY_LIMIT` of them wait). Every one of them is kept, because the engine's
+state depends on their history (participation windows, breaker baselines), and a replay must see what the live
+engine saw. A crash loses only those after the last commit: none of them had led to a command.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from agent.journal.codec import COMMAND_TYPES, EVENT_TYPES, Journaled, RecordDec
 
 __all__ = [
     "JOURNAL_FILE",
+    "LAZY_LIMIT",
     "SCHEMA_VERSION",
     "Direction",
     "Journal",
@@ -39,6 +42,8 @@ __all__ = [
 JOURNAL_FILE = "journal.sqlite"
 SCHEMA_VERSION = 1
 _LATENCY_SAMPLES = 10_000
+LAZY_LIMIT = 2_000
+"""Quotes and ticks waiting for a commit: once this many wait, they are committed on their own."""
 _PAGE = 1_000  # records read per query while streaming
 
 _SCHEMA = (
@@ -129,9 +134,7 @@ class Journal:
         self._conn = conn
         self.path = path
         self.readonly = readonly
-        self._arrivals = 0
-        self._pending_quotes: dict[str, tuple[int, float, Quote]] = {}
-        self._pending_tick: tuple[int, float, Tick] | None = None
+        self._lazy: list[tuple[float, Quote | Tick]] = []
         self._staged_counters: dict[str, int] = {}
         self._latencies = _Reservoir(_LATENCY_SAMPLES)
         self._closed = False
@@ -219,11 +222,10 @@ class Journal:
         if type(event).__name__ not in EVENT_TYPES:
             raise TypeError(f"{type(event).__qualname__} is not an event")
         self._writable()
-        self._arrivals += 1
-        if isinstance(event, Quote):
-            self._pending_quotes[event.symbol] = (self._arrivals, ts, event)
-        elif isinstance(event, Tick) and not event.overruns:
-            self._pending_tick = (self._arrivals, ts, event)
+        if isinstance(event, Quote) or (isinstance(event, Tick) and not event.overruns):
+            self._lazy.append((ts, event))
+            if len(self._lazy) >= LAZY_LIMIT:
+                self._write([])
         else:
             self._write([(ts, Direction.IN, event)])
 
@@ -248,9 +250,9 @@ class Journal:
         self._staged_counters.update(values)
 
     def flush(self) -> None:
-        """Commit the pending quotes, tick and counters now."""
+        """Commit the pending quotes, ticks and counters now."""
         self._writable()
-        if self._pending_quotes or self._pending_tick or self._staged_counters:
+        if self._lazy or self._staged_counters:
             self._write([])
 
     def _writable(self) -> None:
@@ -261,11 +263,7 @@ class Journal:
 
     def _write(self, durable: list[tuple[float, Direction, Journaled]]) -> None:
         """One transaction: the pending quotes and tick in arrival order, then `durable`, then the counters."""
-        lazy: list[tuple[int, float, Quote | Tick]] = list(self._pending_quotes.values())
-        if self._pending_tick is not None:
-            lazy.append(self._pending_tick)
-        lazy.sort(key=lambda pending: pending[0])
-        batch: list[tuple[float, Direction, Journaled]] = [(t, Direction.IN, obj) for _, t, obj in lazy]
+        batch: list[tuple[float, Direction, Journaled]] = [(t, Direction.IN, obj) for t, obj in self._lazy]
         batch.extend(durable)
         encoded = [(t, d, obj, *encode(obj)) for t, d, obj in batch]  # before the transaction: may raise
         counters = list(self._staged_counters.items())
@@ -284,8 +282,7 @@ class Journal:
                 conn.execute("ROLLBACK")
             raise JournalError(f"{self.path}: write failed: {exc}") from exc
         self._latencies.add(time.perf_counter() - started)
-        self._pending_quotes.clear()
-        self._pending_tick = None
+        self._lazy.clear()
         self._staged_counters.clear()
 
     def _insert(self, ts: float, direction: Direction, item: Journaled, type_name: str, body: str) -> None:

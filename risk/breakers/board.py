@@ -208,11 +208,11 @@ class BreakerBoard:
                        f"{strategy} on parent {parent_id}: {problem}", now, higher_is_worse=True)
 
     def on_decision_overrun(self, symbol: str, parent_id: str, elapsed_s: float, now: float) -> None:
-        """A parent's decision took longer than the decision budget."""
+        """A parent's decision took longer than the strategy time budget; counted across every parent."""
         cfg = self.config.decision_overrun
         if not (self.config.enabled and cfg.enabled):
             return
-        scope = Scope(symbol, parent_id=parent_id)
+        scope = Scope(None)
         count = self._window("decision_overrun", scope, cfg.window_s, cfg.max_overruns).add(now)
         if count >= cfg.max_overruns:
             self._trip("decision_overrun", scope, cfg.action, count, cfg.max_overruns, "overruns",

@@ -108,12 +108,13 @@ class StrategyFailureBreaker(_Breaker):
 
 
 class DecisionOverrunBreaker(_Breaker):
-    """`max_overruns` decisions of one parent over the decision budget within `window_s`. It acts on that parent
-    alone, so its action is pause or twap."""
+    """`max_overruns` decisions over the strategy time budget within `window_s`, across every parent: the
+    strategies (their models) are overloaded. Each overrun already hands its own parent to TWAP; this acts on all
+    of them (twap: every parent carries on with TWAP)."""
 
     max_overruns: Annotated[int, Field(ge=1)] = 3
     window_s: Seconds = 60.0
-    action: Literal["pause", "twap"] = "twap"
+    action: Action = "twap"
 
 
 class BreakersConfig(BaseModel):

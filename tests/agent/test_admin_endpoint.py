@@ -221,7 +221,8 @@ async def test_halt_then_resume_symbol(admin: Admin) -> None:
     assert status == 200 and [p["symbol"] for p in body["parents"]] == ["ACME"]
     assert body["parents"][0]["holds"] and body["trading_states"]["ACME"] == "HALTED"
     status, body = await post(admin, "/resume", {"scope": "symbol", "target": "ACME"})
-    assert status == 200 and body["parents"][0]["holds"] == {} and body["trading_states"]["ACME"] == "ACTIVE"
+    assert status == 200 and body["parents"][0]["holds"] == {}
+    assert body["trading_states"] == {"*": "ACTIVE"}  # ACME follows the global state again
     assert "trading ACME ACTIVE; 0 circuit breakers cleared; 1 parents resume" in body["summary"]
 
 

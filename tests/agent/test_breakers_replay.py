@@ -1,16 +1,14 @@
 """A journaled run in which circuit breakers trip and clear, replayed through a fresh engine: the breaker board,
 the holds on parents and everything told to the OMS come back the same, with no divergence.
 
-Breakers judged on durable events (venue rejects, fills, strategy failures) replay exactly. Breakers judged on
-market data and time (stale, spread, depth, gap, volatility) do not yet: the journal keeps only the latest quote
-and tick between durable records (agent/journal/journal.py), so a replay sees fewer of them.
+Breakers judged on durable events (venue rejects, fills, strategy failures) replay exactly, and so do those judged
+on market data and time (stale, spread, depth, gap, volatility): the journal keeps every quote and tick, in order.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from order_core_world import SESSION, SYMBOL, T0
 from test_recovery import replay, snapshot
 
@@ -81,10 +79,10 @@ def test_replay_rebuilds_event_driven_breakers_and_what_they_did(tmp_path: Path)
     assert snapshot(rebuilt) == snapshot(live)
 
 
-@pytest.mark.xfail(strict=True, reason="the journal coalesces quotes and ticks: market-data breakers replay later")
 def test_replay_rebuilds_market_data_breakers(tmp_path: Path) -> None:
     live, _ = live_run(tmp_path / "journal.sqlite")
     assert ("stale", True) in [(c.breaker, c.tripped) for c in live.risk.breakers.history]
     rebuilt, recovered = replay(tmp_path / "journal.sqlite")
     assert recovered.diverged == 0  # type: ignore[attr-defined]
     assert rebuilt.risk.breakers.snapshot(recent=1000) == live.risk.breakers.snapshot(recent=1000)
+    assert [p.holds for p in rebuilt.parents.values()] == [p.holds for p in live.parents.values()]

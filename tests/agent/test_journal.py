@@ -24,6 +24,7 @@ from agent.core.commands import (
 )
 from agent.core.events import (
     CancelRequest,
+    DecisionOverrun,
     MassCancelRequest,
     NewOrderRequest,
     OmsSessionState,
@@ -41,6 +42,7 @@ from agent.core.operator_requests import LimitsChange, OperatorAction, OperatorC
 from agent.journal.attribution import child_parent
 from agent.journal.codec import COMMAND_TYPES, EVENT_TYPES, CodecError, Journaled, RecordDecodeError, decode, encode
 from agent.journal.journal import (
+    LAZY_LIMIT,
     SCHEMA_VERSION,
     Direction,
     Journal,
@@ -215,11 +217,11 @@ def test_another_process_reads_what_was_committed_while_the_writer_is_open(tmp_p
 
 def test_many_records_stream_across_pages(tmp_path: Path) -> None:
     with Journal.open(journal_path(tmp_path)) as journal:
-        for n in range(2_500):  # one pending quote per symbol: all written in one transaction below
+        for n in range(2_500):  # LAZY_LIMIT of them committed on their own, the rest with the durable record
             journal.record_event(T0 + n, Quote(f"S{n}", 1.0, 1, 2.0, 1, T0 + n))
         journal.record_event(T0 + 3_000, Tick())
         journal.record_event(T0 + 3_001, ShutdownRequested("test"))
-        assert len(journal.commit_latencies()) == 1
+        assert len(journal.commit_latencies()) == 2
         symbols = [r.item.symbol for r in journal.records() if isinstance(r.item, Quote)]
         assert symbols == [f"S{n}" for n in range(2_500)]
         assert [r.seq for r in journal.records(after_seq=2_499)] == [2_500, 2_501, 2_502]
@@ -227,8 +229,7 @@ def test_many_records_stream_across_pages(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------- quotes and ticks
 
-def test_only_the_latest_quote_per_symbol_and_tick_are_written_before_the_next_durable_record(
-        tmp_path: Path) -> None:
+def test_every_quote_and_tick_is_written_in_order_with_the_next_durable_record(tmp_path: Path) -> None:
     path = journal_path(tmp_path)
     a1, b1 = Quote("A", 1.0, 1, 1.1, 1, T0), Quote("B", 2.0, 1, 2.1, 1, T0 + 1)
     a2 = Quote("A", 1.01, 5, 1.1, 1, T0 + 2)
@@ -240,14 +241,32 @@ def test_only_the_latest_quote_per_symbol_and_tick_are_written_before_the_next_d
         journal.record_event(T0 + 4, Tick())
         assert list(journal.records()) == []  # nothing durable yet
         journal.record_command(T0 + 5, VenueMassStatusRequest("MS-1"))
+        assert len(journal.commit_latencies()) == 1  # one transaction
         journal.record_event(T0 + 6, Tick())
         journal.record_event(T0 + 7, Quote("B", 2.0, 7, 2.1, 1, T0 + 7))
     written = [(r.ts, r.item) for r in Journal.open(path, readonly=True).records()]
     assert written == [
-        (T0 + 1, b1), (T0 + 3, a2), (T0 + 4, Tick()), (T0 + 5, VenueMassStatusRequest("MS-1")),
+        (T0, a1), (T0 + 1, b1), (T0 + 2, Tick()), (T0 + 3, a2), (T0 + 4, Tick()),
+        (T0 + 5, VenueMassStatusRequest("MS-1")),
         # close wrote what was still pending
         (T0 + 6, Tick()), (T0 + 7, Quote("B", 2.0, 7, 2.1, 1, T0 + 7)),
     ]
+
+
+def test_waiting_quotes_are_committed_on_their_own_once_the_buffer_is_full(tmp_path: Path) -> None:
+    with Journal.open(journal_path(tmp_path)) as journal:
+        for n in range(LAZY_LIMIT + 10):
+            journal.record_event(T0 + n, Quote("A", 1.0, n + 1, 1.1, 1, T0 + n))
+        assert len(list(journal.records())) == LAZY_LIMIT
+        assert len(journal.commit_latencies()) == 1
+
+
+def test_a_tick_that_carries_overruns_is_durable_at_once(tmp_path: Path) -> None:
+    with Journal.open(journal_path(tmp_path)) as journal:
+        journal.record_event(T0, Quote("A", 1.0, 1, 1.1, 1, T0))
+        over = Tick((DecisionOverrun("P1", 0.31),))
+        journal.record_event(T0 + 1, over)
+        assert [r.item for r in journal.records()] == [Quote("A", 1.0, 1, 1.1, 1, T0), over]
 
 
 def test_pending_quotes_are_lost_without_close_but_committed_records_are_not(tmp_path: Path) -> None:

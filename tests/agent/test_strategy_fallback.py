@@ -143,3 +143,32 @@ def test_a_budget_overrun_is_journaled_and_replayed_without_timing_anything(tmp_
     assert [p.order_id for p in rebuilt.parents.values() if p.fallback_reason] == fallen
     assert {p.order_id: (p.fallback_reason, p.cum_qty) for p in rebuilt.parents.values()} == \
         {p.order_id: (p.fallback_reason, p.cum_qty) for p in live.parents.values()}
+
+
+class SlowFor:
+    """The real strategy, slow for the parents named."""
+
+    def __init__(self, real: Strategy, seconds: float, parents: set[str]) -> None:
+        self.real, self.name, self.seconds, self.parents = real, real.name, seconds, parents
+
+    def decide(self, parent: ParentView, quote: Quote | None, now: float) -> list[ChildAction]:
+        if parent.parent_id in self.parents:
+            time.sleep(self.seconds)
+        return list(self.real.decide(parent, quote, now))
+
+
+def test_decisions_over_budget_across_parents_trip_the_decision_latency_breaker() -> None:
+    # Each overrun hands its own parent to TWAP; three within a minute say the strategies are overloaded, and the
+    # breaker hands every parent to TWAP, the fourth too, whose decisions were fast.
+    h = Harness(strategy_budget_s=0.02, breakers={"enabled": True, **{name: {"enabled": False} for name in (
+        "stale", "spread", "depth", "gap", "volatility", "reject_storm", "fill_anomaly", "strategy_failure")}})
+    cls = [h.new(1000) for _ in range(4)]
+    ids = {h.oms.for_order(cl)[0].order_id: cl for cl in cls}
+    slot = h.engine.decisions.strategies
+    slot["TWAP"] = SlowFor(slot["TWAP"], 0.04, set(list(ids)[:3]))  # type: ignore[assignment]
+    h.tick()
+    texts = {cl: [r.text or "" for r in h.oms.for_order(cl) if r.exec_type == "D"] for cl in cls}
+    for cl in cls[:3]:
+        assert any("ms to decide, over its 20 ms budget" in t for t in texts[cl]), texts[cl]
+    assert any(t.startswith("circuit breaker decision_overrun") for t in texts[cls[3]]), texts[cls[3]]
+    assert all(p.fallback_reason for p in h.engine.parents.values())
