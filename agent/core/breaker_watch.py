@@ -130,8 +130,7 @@ class BreakerWatch:
                 text = f"{why}; still held: {', '.join(parent.holds)}"
             else:
                 now = self._ctx.clock.now()
-                parent.plan_start = max(now, parent.start)
-                parent.plan_cum_qty = parent.cum_qty
+                parent.replan(now)
                 text = f"{why}; resuming, schedule re-planned over the {max(parent.end - now, 0.0) / 60:.1f} " \
                        "min left"
         else:

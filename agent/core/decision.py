@@ -121,8 +121,7 @@ class DecisionTick:
     def fall_back(self, parent: ParentOrder, why: str, now: float) -> None:
         """Carry the parent on with the fallback strategy, re-planned over what is left of its horizon."""
         parent.fallback_reason = why
-        parent.plan_start = now
-        parent.plan_cum_qty = parent.cum_qty
+        parent.replan(now)
         text = f"{why}; continuing on {self.fallback.name} until its end time"
         log.error("parent %s: %s", parent.order_id, text)
         self._parents.report(parent, ExecType.RESTATED, text=text)

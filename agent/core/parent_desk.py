@@ -262,8 +262,7 @@ class ParentDesk:
                 parent.limit_px = pending.new_limit_px
                 if pending.new_end is not None:
                     parent.end = pending.new_end
-                parent.plan_start = max(self._ctx.clock.now(), parent.start)
-                parent.plan_cum_qty = parent.cum_qty
+                parent.replan(self._ctx.clock.now())
                 parent.consecutive_child_rejects = 0
                 parent.orig_cl_ord_id, parent.cl_ord_id = parent.cl_ord_id, pending.cl_ord_id
                 self._ctx.book.index_parent(parent, (parent.session, pending.cl_ord_id))
