@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.backtest.backtest import BacktestOrder
+    from simulator.scenario import CompiledScenario
 
 log = logging.getLogger("footprint.cli")
 
@@ -29,8 +35,8 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     from simulator.clock import WallClock
     from simulator.fix_settings import DEFAULT_SETTINGS
     from simulator.fix_venue import VenueServer
-    from simulator.market import simulated_market
     from simulator.scenario import ScenarioError, compile_scenario, load_scenario
+    from simulator.scenario_market import scenario_market
     from simulator.venue_faults import FaultsFileError, VenueFaults, load_faults
 
     if not args.speed > 0:
@@ -47,9 +53,7 @@ def _cmd_sim(args: argparse.Namespace) -> int:
             return 2
         # The scenario's timeline starts now: its time 0 is when the venue opens.
         seed = compiled.seed if args.seed is None else args.seed
-        market = simulated_market(seed, {compiled.symbol.symbol: compiled.symbol}, start_time=clock.now(),
-                                  schedules={compiled.symbol.symbol: compiled.regime},
-                                  feed_outages={compiled.symbol.symbol: compiled.outages})
+        market = scenario_market(compiled, seed, start_time=clock.now())
     faults: dict[str, VenueFaults] = {}
     if args.faults:
         try:
@@ -77,7 +81,7 @@ def _cmd_sim(args: argparse.Namespace) -> int:
 
 def _cmd_tape(args: argparse.Namespace) -> int:
     from simulator.scenario import ScenarioError, compile_scenario, load_scenario
-    from simulator.session_runner import simulate_session
+    from simulator.scenario_market import scenario_session
     from simulator.tape_export import write_tape
 
     try:
@@ -87,8 +91,7 @@ def _cmd_tape(args: argparse.Namespace) -> int:
         return 2
     seed = compiled.seed if args.seed is None else args.seed
     started = time.perf_counter()
-    tape = simulate_session(compiled.symbol, compiled.regime, seed, compiled.start_epoch, compiled.duration_s,
-                            record_orders=True)
+    tape = scenario_session(compiled, seed, record_orders=True)
     paths = write_tape(tape, Path(args.out))
     print(f"footprint sim tape: {compiled.name} seed {seed}, {compiled.duration_s / 3600:.2f} h simulated in "
           f"{time.perf_counter() - started:.2f} s; {len(tape.trades.time):,} trades")
@@ -254,24 +257,18 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from agent.backtest.backtest import (
-        BacktestOrder,
-        run_backtest,
-        scenario_market,
-        scenario_order,
-        with_market_instruments,
-    )
+    from agent.backtest.backtest import run_backtest, with_market_instruments
     from agent.config import ConfigError, load_config
     from simulator.scenario import ScenarioError, compile_scenario, load_scenario
+    from simulator.scenario_market import scenario_market
 
-    if args.qty is not None and (args.qty <= 0 or not args.duration > 0):
+    if (args.qty is not None and args.qty <= 0) or (args.duration is not None and not args.duration > 0):
         print("footprint backtest: --qty and --duration must be > 0", file=sys.stderr)
         return 2
     try:
         compiled = compile_scenario(load_scenario(args.scenario))
         market = scenario_market(compiled, args.seed)
-        order = scenario_order(compiled) if args.qty is None else BacktestOrder(
-            compiled.symbol.symbol, {"buy": "1", "sell": "2"}[args.side], args.qty, args.duration)
+        order = _backtest_order(compiled, args.side, args.qty, args.duration)
         strategy = args.strategy or (compiled.order.strategy if compiled.order else None)
         cfg = with_market_instruments(load_config(Path(args.config) if args.config else None,
                                                   default_strategy=strategy, decision_interval_s=args.step), market)
@@ -301,6 +298,22 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         for change in r.breakers:
             print(f"    {describe(change, compiled.start_epoch)}")
     return 0 if r.status == "2" else 1
+
+
+def _backtest_order(compiled: CompiledScenario, side: str | None, qty: int | None,
+                    duration: float | None) -> BacktestOrder:
+    """The scenario's own order with --side, --qty and --duration over it (it keeps its start and limit); for a
+    scenario without one, --qty is needed, and the order starts at the scenario's start."""
+    from agent.backtest.backtest import BacktestOrder, scenario_order
+
+    sides = {"buy": "1", "sell": "2"}
+    if compiled.order is None:
+        if qty is None:
+            raise ValueError(f"scenario {compiled.name} has no order block: give --qty (and --side, --duration)")
+        return BacktestOrder(compiled.symbol.symbol, sides[side or "sell"], qty, duration or 3600.0)
+    own = scenario_order(compiled)
+    return dataclasses.replace(own, side=sides[side] if side else own.side, qty=qty if qty is not None else own.qty,
+                               duration_s=duration if duration is not None else own.duration_s)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -363,9 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     bt = sub.add_parser("backtest", help="the engine and a strategy against a scenario in simulated time")
     bt.add_argument("--scenario", default="volatility_surge_before_news", help="built-in name or YAML path")
     bt.add_argument("--seed", type=int, help="market seed (default: the scenario's)")
-    bt.add_argument("--side", choices=["buy", "sell"], default="sell")
-    bt.add_argument("--qty", type=int, help="parent quantity (default: the scenario's order)")
-    bt.add_argument("--duration", type=float, default=3600.0, help="seconds, with --qty")
+    bt.add_argument("--side", choices=["buy", "sell"], help="default: the scenario's order's, else sell")
+    bt.add_argument("--qty", type=int, help="parent quantity (default: the scenario's order's)")
+    bt.add_argument("--duration", type=float, help="seconds (default: the scenario's order's, else 3600)")
     bt.add_argument("--strategy", help="strategy name (default: the scenario's, else the configured default)")
     bt.add_argument("--step", type=float, default=1.0, help="decision interval in simulated seconds")
     bt.add_argument("--config", help=f"TOML file overriding fix_config/agent.toml (default: ${CONFIG_ENV})")

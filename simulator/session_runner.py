@@ -58,7 +58,7 @@ class Metaorder:
 def simulate_session(
     spec: SymbolSpec,
     schedule: RegimeSchedule | None,
-    seed: int,
+    seed: int | np.random.SeedSequence,
     start: float,
     duration_s: float,
     *,
@@ -81,7 +81,8 @@ def simulate_session(
     book = OrderBook(spec.symbol, spec.lot_size, center_ticks=spec.ref_ticks)
     recording = Recording(start, quote_interval_s, snapshot_interval_s, snapshot_levels, record_orders)
     children = metaorder.children(spec, start) if metaorder is not None else None
-    flow = SymbolFlow(spec, np.random.SeedSequence(seed), start - warmup_s, start, config,
+    seeds = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    flow = SymbolFlow(spec, seeds, start - warmup_s, start, config,
                       schedule if schedule is not None else default_schedule(spec), recording, children)  # fmt: skip
     end = start + duration_s
     batches = flow.run(book, end)

@@ -23,7 +23,7 @@ from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import NewOrderRequest, Quote, Tick, VenueSessionState
 from risk.breakers import BreakerChange
 from simulator.clock import SimClock
-from simulator.market import Market, simulated_market
+from simulator.market import Market
 from simulator.scenario import CompiledScenario
 
 SESSION = "BACKTEST"
@@ -197,14 +197,6 @@ def _result(oms: ReportLog, venue: SimVenue, start: float, end: float, wall: flo
         reports=tuple(oms.reports),
         breakers=tuple(engine.risk.breakers.history),
     )
-
-
-def scenario_market(compiled: CompiledScenario, seed: int | None = None) -> Market:
-    """The scenario's market: its symbol, its regime timeline, its seed (or `seed`), at its start time."""
-    return simulated_market(compiled.seed if seed is None else seed, {compiled.symbol.symbol: compiled.symbol},
-                            start_time=compiled.start_epoch,
-                            schedules={compiled.symbol.symbol: compiled.regime},
-                            feed_outages={compiled.symbol.symbol: compiled.outages})
 
 
 def scenario_order(compiled: CompiledScenario) -> BacktestOrder:

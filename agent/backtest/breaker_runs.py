@@ -16,7 +16,6 @@ from pathlib import Path
 from agent.backtest.backtest import (
     BacktestResult,
     run_backtest,
-    scenario_market,
     scenario_order,
     with_market_instruments,
 )
@@ -24,6 +23,7 @@ from agent.backtest.sim_venue import SimVenue
 from agent.config import AgentConfig, load_config
 from risk.breakers import BreakerChange
 from simulator.scenario import CompiledScenario, compile_scenario, load_scenario
+from simulator.scenario_market import scenario_market
 from simulator.venue_faults import VenueFaults
 
 DEFAULT_SCENARIOS = ("calm", "high_vol", "equity_session", "thin", "flash_crash", "spread_blowout",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -11,6 +11,12 @@ from simulator.kernel.flow_config import FlowConfig
 from simulator.kernel.symbol_flow import SymbolFlow
 from simulator.order_book import FillBatch, OrderBook
 from simulator.regime import RegimeSchedule
+
+
+def symbol_seeds(seed: int, symbols: Iterable[str]) -> dict[str, np.random.SeedSequence]:
+    """Each symbol's own child of `seed`: what its flow draws from, in a market or in a recorded session."""
+    ordered = sorted(symbols)
+    return dict(zip(ordered, np.random.SeedSequence(seed).spawn(len(ordered)), strict=True))
 
 
 class KernelFlow:
@@ -32,11 +38,10 @@ class KernelFlow:
         unknown = sorted(set(schedules) - set(universe))
         if unknown:
             raise ValueError(f"schedules given for symbols that are not listed: {unknown}")
-        symbols = sorted(universe)
-        seeds = np.random.SeedSequence(seed).spawn(len(symbols))
+        seeds = symbol_seeds(seed, universe)
         self.flows = {
-            symbol: SymbolFlow(universe[symbol], child, start, session_start, config, schedules.get(symbol))
-            for symbol, child in zip(symbols, seeds, strict=True)
+            symbol: SymbolFlow(universe[symbol], seeds[symbol], start, session_start, config, schedules.get(symbol))
+            for symbol in sorted(universe)
         }
 
     def next_time(self) -> float:

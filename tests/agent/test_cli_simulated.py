@@ -68,3 +68,22 @@ def test_sim_with_a_bad_faults_file_exits_2_with_one_line_naming_the_field(
     assert main(["sim", "--faults", str(faults), "--state-dir", str(tmp_path / "sim")]) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1
+
+
+def test_backtest_flags_change_the_scenarios_order_and_keep_the_rest(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # --side alone turns the scenario's order around (it used to be ignored without --qty); --qty keeps the
+    # order's own start and duration; a scenario without an order needs --qty.
+    started_late = tmp_path / "late.yaml"
+    started_late.write_text(
+        "name: late\ndescription: an order 5 minutes in\nseed: 5\nduration: 20m\nsymbol: CRYPTOALPHA\n"
+        "order:\n  side: sell\n  qty: 2000\n  start: 5m\n  duration: 10m\n  strategy: TWAP\n")
+    assert main(["--log-level", "WARNING", "backtest", "--scenario", str(started_late), "--side", "buy"]) == 0
+    out = capsys.readouterr().out
+    assert "buy 2,000 CRYPTOALPHA with TWAP over 10 min from +5 min" in out
+    assert main(["--log-level", "WARNING", "backtest", "--scenario", str(started_late), "--qty", "1000"]) == 0
+    assert "sell 1,000 CRYPTOALPHA with TWAP over 10 min from +5 min" in capsys.readouterr().out
+    no_order = tmp_path / "no_order.yaml"
+    no_order.write_text("name: bare\ndescription: no order\nseed: 5\nduration: 20m\nsymbol: CRYPTOALPHA\n")
+    assert main(["backtest", "--scenario", str(no_order)]) == 2
+    assert "has no order block: give --qty" in capsys.readouterr().err
