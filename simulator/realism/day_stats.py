@@ -18,6 +18,7 @@ from simulator.realism.order_flow import order_sizes
 from simulator.realism.returns import mid_returns
 from simulator.realism.spread import spread_bps
 from simulator.realism.summary import summarize
+from simulator.realism.trade_signs import SignMemory, sign_memory
 from simulator.realism.volume import market_volume, u_shape_score, volume_profile, volume_vs_adv
 from simulator.tape import F64, Tape
 
@@ -41,6 +42,7 @@ class DayStats:
     profile: F64  # volume per bucket, summed over days
     bucket_s: float
     u_shape: float
+    signs: SignMemory  # trade-sign autocorrelation of the background flow, days in a row
 
 
 def _pool(values: Sequence[F64]) -> F64:
@@ -80,6 +82,8 @@ def measure_days(tapes: Sequence[Tape], spec: SymbolSpec, bucket_s: float = 1800
         profile=profile,
         bucket_s=bucket_s,
         u_shape=u_shape_score(profile) if n_buckets >= 3 else float("nan"),
+        signs=sign_memory(_pool([t.trades.aggressor[~t.trades.ours].astype(np.float64) for t in tapes])
+                          .astype(np.int8)),
     )
 
 
@@ -116,4 +120,8 @@ def day_rows(stats: DayStats, bands: Mapping[str, Band]) -> list[MetricRow]:
             MetricRow("order size p95", sizes.p95, "units"),
         ]
     rows += [banded(names.VOLUME_VS_ADV, stats.volume_ratio), banded(names.U_SHAPE, stats.u_shape)]
+    # Order-flow memory, for information until the flow has it (real markets: C(1) 0.1-0.6, gamma about 0.5).
+    rows += [MetricRow(f"trade sign C({lag})", float(stats.signs.acf[lag - 1])) for lag in (1, 10, 100)
+             if lag <= len(stats.signs.acf)]
+    rows.append(MetricRow("trade sign gamma (C(l) ~ l^-gamma)", stats.signs.gamma))
     return rows
