@@ -128,25 +128,33 @@ class DecisionTick:
 
 
 class _OwnOrders:
-    """Our working child orders per symbol, across parents, for self-trade prevention; built once a round and
-    brought up to date for a parent after it acts."""
+    """Our working child orders per symbol, across parents, for self-trade prevention: built in a round only once a
+    child action is checked (most ticks have none), and brought up to date for a parent after it acts."""
 
     def __init__(self, ctx: EngineContext) -> None:
-        self._by_symbol: dict[str, dict[str, tuple[OwnOrder, ...]]] = {}
-        for parent in ctx.book.parents.values():
-            self.changed(parent)
+        self._ctx = ctx
+        self._by_symbol: dict[str, dict[str, tuple[OwnOrder, ...]]] | None = None
 
     def changed(self, parent: ParentOrder) -> None:
+        if self._by_symbol is not None:
+            self._index(self._by_symbol, parent)
+
+    def others(self, parent: ParentOrder) -> tuple[OwnOrder, ...]:
+        if self._by_symbol is None:
+            self._by_symbol = {}
+            for each in self._ctx.book.parents.values():
+                self._index(self._by_symbol, each)
+        by_parent = self._by_symbol.get(parent.instrument.symbol, {})
+        return tuple(o for pid, orders in by_parent.items() if pid != parent.order_id for o in orders)
+
+    @staticmethod
+    def _index(by_symbol: dict[str, dict[str, tuple[OwnOrder, ...]]], parent: ParentOrder) -> None:
         orders = tuple(
             OwnOrder(parent.order_id, parent.side, price)
             for child in parent.live_children
             for price in {child.price, *((child.pending_replace.price,) if child.pending_replace else ())})
-        by_parent = self._by_symbol.setdefault(parent.instrument.symbol, {})
+        by_parent = by_symbol.setdefault(parent.instrument.symbol, {})
         if orders:
             by_parent[parent.order_id] = orders
         else:
             by_parent.pop(parent.order_id, None)
-
-    def others(self, parent: ParentOrder) -> tuple[OwnOrder, ...]:
-        by_parent = self._by_symbol.get(parent.instrument.symbol, {})
-        return tuple(o for pid, orders in by_parent.items() if pid != parent.order_id for o in orders)

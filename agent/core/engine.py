@@ -79,15 +79,13 @@ def settings_from_config(cfg: AgentConfig) -> EngineSettings:
 def risk_from_config(cfg: AgentConfig) -> RiskEngine:
     """The risk engine with the configured limits."""
     r = cfg.risk
-    symbols = {i.symbol: SymbolLimits(i.max_order_qty, i.adv, r.max_adv_fraction,
-                                      i.collar_bps if i.collar_bps is not None else r.child_collar_bps,
-                                      i.max_child_qty)
-               for i in cfg.instruments}
-    return RiskEngine(RiskLimits(
-        symbols, r.max_order_notional, r.max_session_notional_per_day, r.max_symbol_notional_per_day,
-        r.max_live_parents_per_session, r.new_orders_per_second, r.new_order_burst, r.max_child_notional,
-        r.max_open_children_per_parent, r.participation_window_s, r.venue_orders_per_second, r.venue_order_burst),
-        BreakerBoard(cfg.breakers))
+    symbols = {i.symbol: SymbolLimits(
+        max_order_qty=i.max_order_qty, adv=i.adv, max_adv_fraction=r.max_adv_fraction,
+        collar_bps=i.collar_bps if i.collar_bps is not None else r.child_collar_bps, max_child_qty=i.max_child_qty)
+        for i in cfg.instruments}
+    # RiskConfig's fields are RiskLimits' own, less the per-instrument ones (and the collar default, above).
+    limits = r.model_dump(exclude={"max_adv_fraction", "child_collar_bps"})
+    return RiskEngine(RiskLimits(symbols=symbols, **limits), BreakerBoard(cfg.breakers))
 
 
 def engine_from_config(cfg: AgentConfig, clock: Clock, outlet: Outlet, ids: IdSource) -> Engine:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,14 +157,13 @@ class BreakerBoard:
         if not (self.config.enabled and cfg.enabled):
             return
         why = f": last {text}" if text else ""
+
+        def describe(limit: int) -> Callable[[int], str]:
+            return lambda n: f"{n} child orders rejected by the venue within {cfg.window_s:g} s (limit {limit}){why}"
+
         for scope, limit, action in ((Scope(symbol), cfg.max_rejects, cfg.action),
                                      (Scope(None), cfg.venue_max_rejects, cfg.venue_action)):
-            window = self._window("reject_storm", scope, cfg.window_s, limit)
-            count = window.add(now)
-            if count >= limit:
-                self._trip("reject_storm", scope, action, count, limit, "rejects",
-                           f"{count} child orders rejected by the venue within {cfg.window_s:g} s "
-                           f"(limit {limit}){why}", now, higher_is_worse=True)
+            self._count("reject_storm", scope, action, cfg.window_s, limit, "rejects", now, describe(limit))
 
     def on_fill(self, symbol: str, side: Side, qty: int, px: float, limit_px: float | None, child_left: int,
                 parent_left: int, quote: Quote | None, now: float) -> None:
@@ -200,24 +200,25 @@ class BreakerBoard:
         cfg = self.config.strategy_failure
         if not (self.config.enabled and cfg.enabled):
             return
-        scope = Scope(symbol)
-        count = self._window("strategy_failure", scope, cfg.window_s, cfg.max_failures).add(now)
-        if count >= cfg.max_failures:
-            self._trip("strategy_failure", scope, cfg.action, count, cfg.max_failures, "failures",
-                       f"{count} strategy failures within {cfg.window_s:g} s (limit {cfg.max_failures}), last "
-                       f"{strategy} on parent {parent_id}: {problem}", now, higher_is_worse=True)
+        self._count("strategy_failure", Scope(symbol), cfg.action, cfg.window_s, cfg.max_failures, "failures", now,
+                    lambda n: f"{n} strategy failures within {cfg.window_s:g} s (limit {cfg.max_failures}), last "
+                              f"{strategy} on parent {parent_id}: {problem}")
 
     def on_decision_overrun(self, symbol: str, parent_id: str, elapsed_s: float, now: float) -> None:
         """A parent's decision took longer than the strategy time budget; counted across every parent."""
         cfg = self.config.decision_overrun
         if not (self.config.enabled and cfg.enabled):
             return
-        scope = Scope(None)
-        count = self._window("decision_overrun", scope, cfg.window_s, cfg.max_overruns).add(now)
-        if count >= cfg.max_overruns:
-            self._trip("decision_overrun", scope, cfg.action, count, cfg.max_overruns, "overruns",
-                       f"{count} decisions over budget within {cfg.window_s:g} s (limit {cfg.max_overruns}), "
-                       f"the last took {elapsed_s * 1e3:.1f} ms", now, higher_is_worse=True)
+        self._count("decision_overrun", Scope(None), cfg.action, cfg.window_s, cfg.max_overruns, "overruns", now,
+                    lambda n: f"{n} decisions over budget within {cfg.window_s:g} s (limit {cfg.max_overruns}), "
+                              f"the last took {elapsed_s * 1e3:.1f} ms")
+
+    def _count(self, breaker: str, scope: Scope, action: Action, window_s: float, limit: int, unit: str,
+               now: float, describe: Callable[[int], str]) -> None:
+        """One more event in the breaker's window; trips it at `limit` within `window_s` (text: `describe(n)`)."""
+        count = self._window(breaker, scope, window_s, limit).add(now)
+        if count >= limit:
+            self._trip(breaker, scope, action, count, limit, unit, describe(count), now, higher_is_worse=True)
 
     # ------------------------------------------------------------------ operator
 

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from journaled_world import journaled_world
 from order_core_world import SESSION, SYMBOL, T0
 from test_recovery import replay, snapshot
 
-from agent.backtest.sim_venue import SimVenue
 from agent.config import load_config
 from agent.core.commands import Command, ParentExecReport
-from agent.core.engine import Engine, IdSource, engine_from_config
+from agent.core.engine import Engine
 from agent.core.events import NewOrderRequest, Tick, VenueSessionState
-from agent.journal.journal import Journal
-from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
-from agent.recovery import EventClock, ReplayOutlet
-from simulator.clock import SimClock
-from simulator.instruments import DEFAULT_UNIVERSE
-from simulator.market import simulated_market
 from simulator.venue_faults import VenueFaults
 
 MARKET_OFF = {name: {"enabled": False} for name in ("stale", "spread", "depth", "gap", "volatility")}
@@ -30,28 +24,13 @@ MARKET_OFF = {name: {"enabled": False} for name in ("stale", "spread", "depth", 
 
 def live_run(path: Path, **overrides: object) -> tuple[Engine, list[Command]]:
     """Two parents; the venue rejects half the new orders, and the quotes stop between 20 s and 35 s."""
-    cfg = load_config(decision_interval_s=0.5, **overrides)
-    market = simulated_market(5, {SYMBOL: DEFAULT_UNIVERSE[SYMBOL]}, start_time=T0, warmup=30.0)
-    sim = SimClock(T0)
-    clock = EventClock(sim)
-    venue = SimVenue(market, VenueFaults(seed=2, reject_new=0.5))
-    journal = Journal.open(path)
-    engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
-    sent: list[Command] = []
-
-    def deliver(command: Command) -> str | None:
-        sent.append(command)
-        if not isinstance(command, OMS_COMMANDS):
-            venue.send(command)
-        return None
-
-    dispatch = JournaledDispatch(engine, journal, clock, deliver=deliver)
-    engine.ctx.outlet = dispatch
+    world = journaled_world(path, load_config(decision_interval_s=0.5, **overrides),
+                            VenueFaults(seed=2, reject_new=0.5))
+    engine, dispatch, venue = world.engine, world.dispatch, world.venue
     dispatch.feed(VenueSessionState(True))
     for step in range(600):
         t = T0 + step * 0.5
-        sim.set(t)
-        venue.advance(t)
+        world.advance(t)
         for event in venue.take_events():
             dispatch.feed(event)
         if not 20 <= step * 0.5 < 35:
@@ -60,8 +39,8 @@ def live_run(path: Path, **overrides: object) -> tuple[Engine, list[Command]]:
             dispatch.feed(NewOrderRequest(SESSION, f"N{step}", SYMBOL, "1", "6000", "1", None, "6", t, t, t + 280,
                                           "1000", None))
         dispatch.feed(Tick())
-    journal.close()
-    return engine, sent
+    world.journal.close()
+    return engine, world.sent
 
 
 def test_replay_rebuilds_event_driven_breakers_and_what_they_did(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from journaled_world import journaled_world
 from order_core_world import SESSION, SYMBOL, T0
 from test_recovery import replay, snapshot
 
@@ -16,7 +17,7 @@ from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import Event, NewOrderRequest, Tick, VenueSessionState
 from agent.core.operator_requests import LimitsChange, OperatorAction, OperatorCommand, OperatorScope
 from agent.journal.journal import Journal
-from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
+from agent.journaled_dispatch import JournaledDispatch
 from agent.recovery import EventClock, ReplayOutlet
 from risk.trading_state import TradingState
 from simulator.clock import SimClock
@@ -32,20 +33,8 @@ def command(action: OperatorAction, scope: OperatorScope, target: str | None = N
 
 def live_run(path: Path) -> tuple[Engine, list[Command]]:
     """Four parents against the in-process venue, with halts, resumes, kills and limits changes along the way."""
-    cfg = load_config(decision_interval_s=0.5)
-    market = simulated_market(5, {SYMBOL: DEFAULT_UNIVERSE[SYMBOL]}, start_time=T0, warmup=30.0)
-    sim = SimClock(T0)
-    clock = EventClock(sim)
-    venue = SimVenue(market)
-    journal = Journal.open(path)
-    engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
-    sent: list[Command] = []
-
-    def deliver(cmd: Command) -> str | None:
-        sent.append(cmd)
-        if not isinstance(cmd, OMS_COMMANDS):
-            venue.send(cmd)
-        return None
+    world = journaled_world(path, load_config(decision_interval_s=0.5))
+    engine, dispatch, venue = world.engine, world.dispatch, world.venue
 
     def order_id(cl_ord_id: str) -> str:
         return next(p.order_id for p in engine.parents.values() if p.cl_ord_id == cl_ord_id)
@@ -62,13 +51,10 @@ def live_run(path: Path) -> tuple[Engine, list[Command]]:
         130: lambda: command(OperatorAction.RESUME, OperatorScope.ALL),
         150: lambda: command(OperatorAction.KILL, OperatorScope.SYMBOL, SYMBOL),
     }
-    dispatch = JournaledDispatch(engine, journal, clock, deliver=deliver)
-    engine.ctx.outlet = dispatch
     dispatch.feed(VenueSessionState(True))
     for step in range(200):
         t = T0 + step * 0.5
-        sim.set(t)
-        venue.advance(t)
+        world.advance(t)
         for event in venue.take_events():
             dispatch.feed(event)
         dispatch.feed(venue.quote(SYMBOL))
@@ -79,8 +65,8 @@ def live_run(path: Path) -> tuple[Engine, list[Command]]:
         if step in operator_events:
             dispatch.feed(operator_events[step]())
         dispatch.feed(Tick())
-    journal.close()
-    return engine, sent
+    world.journal.close()
+    return engine, world.sent
 
 
 def test_replay_rebuilds_operator_state_exactly(tmp_path: Path) -> None:

@@ -8,19 +8,16 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from journaled_world import journaled_world
 from order_core_world import SESSION, SYMBOL, T0
 
-from agent.backtest.sim_venue import SimVenue
 from agent.config import load_config
 from agent.core.commands import Command, MassCancelReport, ParentCancelReject, ParentExecReport
 from agent.core.engine import Engine, IdSource, engine_from_config
 from agent.core.events import CancelRequest, NewOrderRequest, Tick, VenueSessionState
 from agent.journal.journal import Journal
-from agent.journaled_dispatch import OMS_COMMANDS, JournaledDispatch
 from agent.recovery import EventClock, ReplayOutlet, replay_journal, unsent_oms_commands
 from simulator.clock import SimClock
-from simulator.instruments import DEFAULT_UNIVERSE
-from simulator.market import simulated_market
 from simulator.venue_faults import VenueFaults
 from strategies.strategy import Strategy
 
@@ -33,30 +30,14 @@ def live_run(path: Path, seconds: int = 90, slot: Callable[[Strategy], Strategy]
              **overrides: object) -> tuple[Engine, list[Command]]:
     """A journaled engine against the faulty in-process venue: three parents, a cancel, a venue outage.
     `slot` wraps the TWAP strategy (to make it fail)."""
-    cfg = load_config(decision_interval_s=0.5, **overrides)
-    market = simulated_market(5, {SYMBOL: DEFAULT_UNIVERSE[SYMBOL]}, start_time=T0, warmup=30.0)
-    sim = SimClock(T0)
-    clock = EventClock(sim)
-    venue = SimVenue(market, FAULTS)
-    journal = Journal.open(path)
-    engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
+    world = journaled_world(path, load_config(decision_interval_s=0.5, **overrides), FAULTS)
+    engine, dispatch, venue = world.engine, world.dispatch, world.venue
     if slot is not None:
         engine.decisions.strategies["TWAP"] = slot(engine.decisions.strategies["TWAP"])
-    sent: list[Command] = []
-
-    def deliver(command: Command) -> str | None:
-        sent.append(command)
-        if not isinstance(command, OMS_COMMANDS):
-            venue.send(command)
-        return None
-
-    dispatch = JournaledDispatch(engine, journal, clock, deliver=deliver)
-    engine.ctx.outlet = dispatch
     dispatch.feed(VenueSessionState(True))
     for step in range(seconds * 2):
         t = T0 + step * 0.5
-        sim.set(t)
-        venue.advance(t)
+        world.advance(t)
         down = 40 <= step * 0.5 < 44
         if down and engine.venue_up:
             dispatch.feed(VenueSessionState(False))
@@ -73,8 +54,8 @@ def live_run(path: Path, seconds: int = 90, slot: Callable[[Strategy], Strategy]
         if step == 50:
             dispatch.feed(CancelRequest(SESSION, "X1", "N10", SYMBOL, None))
         dispatch.feed(Tick())
-    journal.close()
-    return engine, sent
+    world.journal.close()
+    return engine, world.sent
 
 
 def snapshot(engine: Engine) -> list[tuple[object, ...]]:

@@ -45,17 +45,14 @@ def stack(admin_token: str, stack: Stack) -> Stack:
 
 
 @pytest.fixture
-def oms(stack: Stack) -> Iterator[OmsClient]:
-    client = stack.client()
-    client.start()
-    assert client.wait_logged_on(30), "OMS client could not log on to the agent"
+def oms(stack: Stack, oms: OmsClient) -> Iterator[OmsClient]:
+    """conftest's logged-on client; afterwards nothing of this test works on into the next, and nothing stays
+    halted."""
     try:
-        yield client
+        yield oms
     finally:
-        # Nothing of this test works on into the next one, and nothing stays halted.
-        client.mass_cancel("7")
+        oms.mass_cancel("7")
         wait_gone(stack.venue, set(working_children(stack.venue)))
-        client.stop()
         engine = stack.agent.runtime.engine
         assert engine is not None
         for scope, state in engine.risk.states().items():
