@@ -13,8 +13,10 @@ from fix_config.vocabulary import MsgType
 from simulator.clock import Clock
 from simulator.fix_market_data_desk import MarketDataDesk
 from simulator.fix_messages import Routed, to_quickfix
+from simulator.fix_news_desk import NewsDesk
 from simulator.fix_order_desk import OrderDesk, VenueOrderRecord
 from simulator.fix_requests import ORDER_READERS, MarketDataRequest, OrderRequest, read_market_data_request
+from simulator.fix_settings import FeedTags
 from simulator.market import Market
 from simulator.market_data import BookDepth
 from simulator.order_state import OrderState
@@ -33,11 +35,12 @@ _READERS: dict[str, Callable[[Any], Request]] = {
 
 
 class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships no type hints
-    """Order entry and market data for every logged-on session; cancels a session's orders when it logs out.
+    """Order entry, market data and news for every logged-on session; cancels a session's orders when it logs out.
 
     QuickFIX calls in on its threads (one per connection), the server's ticker on another; all take one lock
     around the market. Messages are decided under the lock and sent, in that order, by the outbox thread.
-    `faults` maps TargetCompIDs to the faults the order desk plays on their sessions.
+    `faults` maps TargetCompIDs to the faults the order desk plays on their sessions; `feed_tags` are the custom
+    tags of the News the market's feed events go out as.
 
     Order reports go to a session whether or not it is logged on: QuickFIX stores what it cannot send, and a
     counterparty that keeps its sequence numbers gets it by resend after the next logon.
@@ -50,6 +53,7 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         run_tag: str,
         cancel_on_disconnect: bool = True,
         faults: Mapping[str, VenueFaults] | None = None,
+        feed_tags: FeedTags | None = None,
     ) -> None:
         super().__init__()
         self._lock = threading.Lock()
@@ -59,6 +63,7 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         self._faults = dict(faults or {})
         self._orders = OrderDesk(market, run_tag)
         self._market_data = MarketDataDesk(market)
+        self._news = NewsDesk(self._market_data, feed_tags or FeedTags())
         self._known: dict[str, Any] = {}  # every configured session, by key
         self._sessions: dict[str, Any] = {}  # those logged on now
         self._outbox: Outbox[Routed] = Outbox(self._send)
@@ -72,9 +77,10 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         self._outbox.stop()
 
     def tick(self) -> None:
-        """Advance the market to now, report fills the flow caused and what falls due, publish market data."""
+        """Advance the market to now, report fills the flow caused and what falls due, publish news and market data."""
         with self._lock:
             routed = self._catch_up()
+            routed.extend(self._news.publish(self._market.drain_feed()))
             routed.extend(self._market_data.publish(self._market.drain_trades()))
             self._queue(routed)
 

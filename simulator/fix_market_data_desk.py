@@ -116,6 +116,10 @@ class MarketDataDesk:
                 routed.append((subscription.session, MarketDataIncrement(subscription.md_req_id, tuple(entries))))
         return routed
 
+    def subscribers(self, symbol: str) -> list[str]:
+        """The sessions with a subscription covering `symbol`, each once, sorted."""
+        return sorted({s.session for s in self._subscriptions.values() if symbol in s.symbols})
+
     def drop_session(self, session: str) -> None:
         """Forget a session's subscriptions (it logged out)."""
         for key in [key for key in self._subscriptions if key[0] == session]:

@@ -99,7 +99,18 @@ class MarketDataReject:
     text: str
 
 
-Outgoing = ExecReport | CancelReject | MarketDataSnapshot | MarketDataIncrement | MarketDataReject
+@dataclass(frozen=True, slots=True)
+class News:
+    """News (B) about one symbol: Headline(148), OrigTime(42), the symbol as the one NoRelatedSym(146) entry, the
+    headline again as the one line of LinesOfText (33/58, required in FIX 4.4), and custom (tag, value) fields."""
+
+    headline: str
+    orig_time: str
+    symbol: str
+    custom: tuple[tuple[int, str], ...] = ()
+
+
+Outgoing = ExecReport | CancelReject | MarketDataSnapshot | MarketDataIncrement | MarketDataReject | News
 
 Routed = tuple[str, Outgoing]
 """A message and the session key it goes to."""
@@ -115,6 +126,8 @@ def to_quickfix(record: Outgoing) -> Any:
         return _snapshot(record)
     if isinstance(record, MarketDataIncrement):
         return _increment(record)
+    if isinstance(record, News):
+        return _news(record)
     return _md_reject(record)
 
 
@@ -191,6 +204,17 @@ def _increment(r: MarketDataIncrement) -> Any:
         group = fix44.MarketDataIncrementalRefresh.NoMDEntries()
         _set(group, {279: entry.action, 269: entry.entry_type, 55: entry.symbol, 270: entry.price, 271: entry.size})
         message.addGroup(group)
+    return message
+
+
+def _news(r: News) -> Any:
+    message = _set(fix44.News(), {42: r.orig_time, 148: r.headline, **dict(r.custom)})
+    symbols = fix44.News.NoRelatedSym()
+    symbols.setField(55, r.symbol)
+    message.addGroup(symbols)
+    lines = fix44.News.NoLinesOfText()
+    lines.setField(58, r.headline)
+    message.addGroup(lines)
     return message
 
 

@@ -1,14 +1,62 @@
-"""The venue's QuickFIX settings: fix_config/simulator.cfg with this run's paths and overrides."""
+"""The venue's QuickFIX settings: fix_config/simulator.cfg with this run's paths and overrides, and the custom
+tags its News (35=B) carries, read from the same file."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Annotated
+
+import quickfix as fix
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 import fix_config
 
 DEFAULT_SETTINGS = fix_config.path("simulator.cfg")
 """The checked-in template (fix_config/simulator.cfg)."""
+
+
+USER_DEFINED_TAG_MIN = 5000
+"""FIX reserves tags from 5000 up for user-defined fields; QuickFIX's dictionaries define none of them."""
+
+FEED_TAG_KEYS = {"sentiment_score": "SentimentScoreTag", "onchain_amount": "OnChainAmountTag"}
+"""FeedTags field -> its key in the settings file's [DEFAULT] section."""
+
+_UserTag = Annotated[int, Field(ge=USER_DEFINED_TAG_MIN)]
+
+
+class FeedTags(BaseModel):
+    """Where News (35=B) carries a feed event's sentiment score and an on-chain event's amount."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sentiment_score: _UserTag = 20101
+    onchain_amount: _UserTag = 20102
+
+    @model_validator(mode="after")
+    def _distinct(self) -> FeedTags:
+        if self.sentiment_score == self.onchain_amount:
+            raise ValueError(f"{FEED_TAG_KEYS['onchain_amount']}: {self.onchain_amount} is already "
+                             f"{FEED_TAG_KEYS['sentiment_score']}; give each value its own tag")
+        return self
+
+
+def feed_tags(settings_file: Path) -> FeedTags:
+    """The News custom tags a settings file sets in [DEFAULT] (SentimentScoreTag, OnChainAmountTag), defaults for
+    those it leaves out; ValueError naming the key for a bad one."""
+    settings = fix.SessionSettings(str(settings_file))
+    defaults = settings.get()  # a reference into `settings`, which must outlive it
+    given = {name: defaults.getString(key) for name, key in FEED_TAG_KEYS.items() if defaults.has(key)}
+    try:
+        return FeedTags.model_validate(given)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = FEED_TAG_KEYS.get(str(error["loc"][0])) if error["loc"] else None
+            text = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{key}: must be a whole number >= {USER_DEFINED_TAG_MIN} (a user-defined tag), got "
+                            f"{error['input']!r}" if key else text)
+        raise ValueError(f"{settings_file}: {'; '.join(problems)}") from None
 
 
 def data_dictionary_path() -> Path:

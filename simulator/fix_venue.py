@@ -15,7 +15,7 @@ import quickfix as fix
 from simulator.clock import Clock, WallClock
 from simulator.fix_application import VenueApplication
 from simulator.fix_order_desk import VenueOrderRecord
-from simulator.fix_settings import DEFAULT_SETTINGS, write_settings
+from simulator.fix_settings import DEFAULT_SETTINGS, feed_tags, write_settings
 from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
 from simulator.market import Market, simulated_market
 from simulator.market_data import BookDepth
@@ -31,6 +31,7 @@ class VenueServer:
     Settings come from `settings_path` with `overrides` applied and one extra [SESSION] per `extra_targets`.
     Without a `market`, a Poisson-flow market for `universe` and `seed` is built on `clock` (wall time).
     `faults` maps TargetCompIDs to the faults their sessions get (see `VenueFaults`); none by default.
+    The market's feed events go out as News (35=B) with the custom tags the settings name (`FeedTags`).
     """
 
     def __init__(
@@ -65,7 +66,8 @@ class VenueServer:
             raise ValueError(f"faults for {', '.join(unknown)}: no such session (sessions: {', '.join(targets)})")
         # OrderIDs and ExecIDs carry the start time in ms, so ids from a restarted venue never repeat.
         run_tag = f"{int(self._clock.now() * 1000):x}"
-        self._app = VenueApplication(self._market, self._clock, run_tag, cancel_on_disconnect, faults)
+        self._app = VenueApplication(self._market, self._clock, run_tag, cancel_on_disconnect, faults,
+                                     feed_tags(self._settings_file))
         self._acceptor: Any = None
         self._quickfix_parts: tuple[Any, ...] = ()
         self._stopping = threading.Event()

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from simulator.book_events import Accepted, BookEvent, Cancelled, Fill, Rejected, RejectReason, Replaced
+from simulator.feed_events import FeedEvent
 from simulator.flow import OrderFlow, QuietFlow
 from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
 from simulator.kernel.flow_config import FlowConfig
@@ -92,6 +93,8 @@ class Market:
     The flow is either the compiled `KernelFlow` (it runs straight on the books' arrays) or any Python
     `OrderFlow`, fired one event at a time. Same flow seed and the same client requests at the same times give
     the same tape. Every call that can change a client order returns the updates it caused, for every owner.
+    `feed` holds the headlines and on-chain events the market publishes (epoch times): `drain_feed` hands out
+    each once, after the market's time has reached it.
     """
 
     def __init__(
@@ -103,8 +106,11 @@ class Market:
         tape_limit: int = 100_000,
         max_events_per_advance: int = 10_000_000,
         feed_outages: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+        feed: Sequence[FeedEvent] = (),
     ) -> None:
         self._specs = dict(universe)
+        self._feed = sorted(feed, key=lambda event: event.time)
+        self._feed_next = 0  # index of the first event not yet drained
         # Per symbol, [from, until) epoch times when the venue publishes no market data (trading goes on).
         self._outages = {symbol: tuple(windows) for symbol, windows in (feed_outages or {}).items()}
         self._books = {
@@ -170,6 +176,13 @@ class Market:
         trades = list(self._tape)
         self._tape.clear()
         return trades
+
+    def drain_feed(self) -> list[FeedEvent]:
+        """Feed events published since the last drain (their time <= `now`), oldest first; each is handed out once."""
+        first = self._feed_next
+        while self._feed_next < len(self._feed) and self._feed[self._feed_next].time <= self._now:
+            self._feed_next += 1
+        return self._feed[first:self._feed_next]
 
     def status(self, owner: str, order_id: int) -> OrderState:
         """A client order as it stands; OrderRefused when the owner has no such order."""
@@ -290,11 +303,12 @@ class Market:
     # -- internals ---------------------------------------------------------------------------------
 
     def _tell_flow(self, symbol: str, events: list[BookEvent]) -> None:
-        """The background flow reacts to liquidity a client order took, as it does to its own takers."""
+        """The background flow reacts to liquidity a client order took from it, as it does to its own takers."""
         if not isinstance(self._flow, KernelFlow):
             return
+        # Only what it took from the background's own liquidity: another client's resting order was not latent.
         taken = sum(e.qty if e.aggressor is Side.BUY else -e.qty for e in events
-                    if isinstance(e, Fill) and e.taker_owner != FLOW_OWNER)
+                    if isinstance(e, Fill) and e.taker_owner != FLOW_OWNER and e.maker_owner == FLOW_OWNER)
         if taken:
             self._flow.client_traded(symbol, self._now, taken)
 
@@ -414,16 +428,19 @@ def simulated_market(
     config: FlowConfig | None = None,
     schedules: Mapping[str, RegimeSchedule] | None = None,
     feed_outages: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+    feed: Sequence[FeedEvent] = (),
 ) -> Market:
     """A market with the compiled background flow whose book has been building for `warmup` seconds at start.
 
-    `schedules` gives a symbol a regime timeline whose time 0 is `start_time` (calm for symbols not named), and
-    `feed_outages` its market data outages, (from, until) seconds on the same time line.
+    `schedules` gives a symbol a regime timeline whose time 0 is `start_time` (calm for symbols not named),
+    `feed_outages` its market data outages, (from, until) seconds on the same time line, and `feed` the events it
+    publishes, their times on that line too.
     """
     flow = KernelFlow(universe, seed, start_time - warmup, start_time, config, schedules)
     outages = {symbol: [(start_time + a, start_time + b) for a, b in windows]
                for symbol, windows in (feed_outages or {}).items()}
-    return Market(universe, flow, start_time=start_time, feed_outages=outages)
+    return Market(universe, flow, start_time=start_time, feed_outages=outages,
+                  feed=[event.shifted(start_time) for event in feed])
 
 
 def _to_ticks(spec: SymbolSpec, price: float) -> tuple[int | None, tuple[RejectReason, str] | None]:

@@ -100,6 +100,8 @@ def _message(error: Any, loc: Loc) -> str:
         return f"must be > {ctx['gt']:g}, got {error['input']!r}"
     if kind == "greater_than_equal":
         return f"must be >= {ctx['ge']:g}, got {error['input']!r}"
+    if kind == "less_than_equal":
+        return f"must be <= {ctx['le']:g}, got {error['input']!r}"
     if kind in ("literal_error", "enum"):
         return f"must be one of {ctx['expected']}, got {error['input']!r}"
     return str(error["msg"]).removeprefix("Value error, ")

@@ -3,6 +3,7 @@
 Segments are `segment_s` long, plus a boundary at every step, ramp end and implied-vol lead point so that
 steps land exactly; a ramp's value in a segment is its value at the segment's midpoint (its mean there).
 Consecutive identical segments are merged. Same scenario, same arrays: news jumps are drawn from the seed.
+Headlines and on-chain events become feed events and scheduled flows (`simulator/scenario_feed.py`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from simulator.feed_events import FeedEvent
 from simulator.instruments import SymbolSpec
 from simulator.kernel.activity_profile import session_activity_profile
 from simulator.orders import Side
 from simulator.regime import FloatArray, RegimeSchedule
+from simulator.scenario_feed import compile_feeds
 from simulator.scenario_schema import CHANNEL_BASE, Scenario, TimelineStep, annualised_vol
+from simulator.scheduled_flow import ScheduledFlow
 
 # Boundaries closer than this are one boundary: offsets are written to the second, arithmetic adds noise.
 _TIME_EPS = 1e-6
@@ -38,7 +42,8 @@ class ScenarioOrder:
 
 @dataclass(frozen=True, slots=True)
 class CompiledScenario:
-    """Everything a backtest needs to run a scenario: the symbol, its regime schedule, seed, clock and order."""
+    """Everything a backtest needs to run a scenario: the symbol, its regime schedule, seed, clock and order; the
+    feed events it publishes and the flows its on-chain events schedule (times: seconds since the session start)."""
 
     name: str
     description: str
@@ -49,6 +54,8 @@ class CompiledScenario:
     duration_s: float
     order: ScenarioOrder | None
     outages: tuple[tuple[float, float], ...] = ()  # market data outages: (from, until), seconds since the start
+    feed: tuple[FeedEvent, ...] = ()  # in time order
+    scheduled_flows: tuple[ScheduledFlow, ...] = ()
 
 
 def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledScenario:
@@ -74,7 +81,10 @@ def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledSce
                "depth_mult_bid": path["depth_mult_bid"], "depth_mult_ask": path["depth_mult_ask"],
                "activity_mult": activity, "drift_bps_per_hour": path["drift_bps_per_hour"], "implied_vol": implied}
     keep = _changes(list(columns.values()))
-    jump_times, jump_bps = _news(scenario)
+    jumps = _news(scenario)
+    jump_times = np.array([when for when, _, _ in jumps.values()], dtype=np.float64)
+    jump_bps = np.array([sign * size for _, sign, size in jumps.values()], dtype=np.float64)
+    feed, flows = compile_feeds(scenario, spec, {index: sign for index, (_, sign, _) in jumps.items()})
     regime = RegimeSchedule(
         times=times[keep],
         vol_mult=columns["vol_mult"][keep],
@@ -98,6 +108,8 @@ def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledSce
         order=_order(scenario),
         outages=tuple((step.at, step.at + step.market_data_outage) for step in scenario.timeline
                       if step.market_data_outage is not None),
+        feed=feed,
+        scheduled_flows=flows,
     )
 
 
@@ -146,9 +158,9 @@ def _changes(columns: list[FloatArray]) -> npt.NDArray[np.intp]:
     return np.flatnonzero(differs)
 
 
-def _news(scenario: Scenario) -> tuple[FloatArray, FloatArray]:
-    times: list[float] = []
-    sizes: list[float] = []
+def _news(scenario: Scenario) -> dict[int, tuple[float, float, float]]:
+    """Per news step (by timeline index, in time order): its time, jump direction (+1/-1) and size in bps."""
+    jumps: dict[int, tuple[float, float, float]] = {}
     for index, step in enumerate(scenario.timeline):
         if step.news is None:
             continue
@@ -157,9 +169,8 @@ def _news(scenario: Scenario) -> tuple[FloatArray, FloatArray]:
         size = abs(float(rng.normal(step.news.jump_bps_mean, step.news.jump_bps_std)))
         coin = float(rng.random())
         sign = {"up": 1.0, "down": -1.0, "random": 1.0 if coin < 0.5 else -1.0}[step.news.direction]
-        times.append(step.at)
-        sizes.append(sign * size)
-    return np.array(times, dtype=np.float64), np.array(sizes, dtype=np.float64)
+        jumps[index] = (step.at, sign, size)
+    return jumps
 
 
 def _order(scenario: Scenario) -> ScenarioOrder | None:

@@ -147,12 +147,37 @@ class SymbolParams(_Strict):
         return SymbolSpec(**self._merged_values())  # type: ignore[arg-type]
 
 
+class HeadlineSpec(_Strict):
+    """A headline about a release, published `lead` before it (0: at it), with a sentiment score whose sign is
+    the jump's with probability `accuracy` (0.5: a coin toss, 1: always right); see `simulator/scenario_feed.py`."""
+
+    lead: Offset = 0.0
+    accuracy: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
 class NewsSpec(_Strict):
-    """A scheduled release: the price jumps |N(mean, std)| bps, drawn from the seed, up, down or either way."""
+    """A scheduled release: the price jumps |N(mean, std)| bps, drawn from the seed, up, down or either way;
+    optionally announced by a headline."""
 
     jump_bps_mean: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     jump_bps_std: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
     direction: Literal["up", "down", "random"] = "random"
+    headline: HeadlineSpec | None = None
+
+
+class OnChainSpec(_Strict):
+    """A transfer of `amount` units to exchanges, seen on-chain at the step's `at`: selling of that amount
+    follows from `lead` after it, over `pressure`. Only for 24h (crypto) symbols."""
+
+    amount: Annotated[int, Field(gt=0)]
+    lead: Offset = 0.0
+    pressure: Offset
+
+    @model_validator(mode="after")
+    def _some_pressure(self) -> OnChainSpec:
+        if self.pressure <= 0:
+            raise FieldProblems([(("pressure",), "must be > 0: the selling takes some time")])
+        return self
 
 
 class TimelineStep(_Strict):
@@ -172,6 +197,7 @@ class TimelineStep(_Strict):
     trend_bps_per_hour: Annotated[float, Field(allow_inf_nan=False)] | None = None
     implied_vol_mult: Multiplier | None = None
     news: NewsSpec | None = None
+    onchain: OnChainSpec | None = None
     # The venue publishes no market data for this long from `at` (quotes freeze; trading goes on).
     market_data_outage: Offset | None = None
 
@@ -186,10 +212,16 @@ class TimelineStep(_Strict):
             problems.append((("recover",), "give ramp or recover, not both: recover is its own ramp"))
         if self.market_data_outage is not None and self.market_data_outage <= 0:
             problems.append((("market_data_outage",), "must be > 0"))
-        changes = [*self._changes().values(), self.spread_bps, self.recover, self.news, self.market_data_outage]
+        headline = self.news.headline if self.news is not None else None
+        if headline is not None and headline.lead > self.at:
+            problems.append((("news", "headline", "lead"),
+                             f"{format_offset(headline.lead)} before the release at {format_offset(self.at)} is "
+                             "before the session start"))
+        changes = [*self._changes().values(), self.spread_bps, self.recover, self.news, self.onchain,
+                   self.market_data_outage]
         if all(change is None for change in changes):
-            problems.append(((), "this step changes nothing; give a multiplier, a trend, news, recover or a "
-                                 "market data outage"))
+            problems.append(((), "this step changes nothing; give a multiplier, a trend, news, an on-chain event, "
+                                 "recover or a market data outage"))
         if problems:
             raise FieldProblems(problems)
         return self
@@ -306,6 +338,7 @@ class Scenario(_Strict):
             problems.append((("duration",), f"an equity session lasts at most {format_offset(_EQUITY_SESSION_S)}, "
                                             f"got {format_offset(self.duration)}"))
         problems += self._timeline_problems()
+        problems += self._onchain_problems(spec)
         if self.order is not None:
             problems += [(("order", *loc), msg) for loc, msg in self._order_problems(self.order, spec)]
         if problems:
@@ -337,6 +370,29 @@ class Scenario(_Strict):
                 problems.append((("timeline", i, "at"), f"{format_offset(step.at)} starts inside the ramp of "
                                                         f"timeline[{i - 1}], which ends at "
                                                         f"{format_offset(before.end_s)}"))
+        return problems
+
+    def _onchain_problems(self, spec: SymbolSpec) -> list[tuple[Loc, str]]:
+        problems: list[tuple[Loc, str]] = []
+        total = format_offset(self.duration)
+        for i, step in enumerate(self.timeline):
+            onchain = step.onchain
+            if onchain is None:
+                continue
+            if spec.session != "24h":
+                problems.append((("timeline", i, "onchain"), f"on-chain events need a 24h (crypto) symbol; "
+                                                             f"{spec.symbol} trades an {spec.session} session"))
+                continue
+            start, end = step.at + onchain.lead, step.at + onchain.lead + onchain.pressure
+            if start >= self.duration:
+                problems.append((("timeline", i, "onchain", "lead"), f"the selling would start at "
+                                 f"{format_offset(start)}, not before the end of the scenario ({total})"))
+            elif end > self.duration:
+                problems.append((("timeline", i, "onchain", "pressure"), f"the selling ends at {format_offset(end)}, "
+                                 f"after the end of the scenario ({total})"))
+            if onchain.amount % spec.lot_size:
+                problems.append((("timeline", i, "onchain", "amount"),
+                                 f"{onchain.amount} is not a multiple of the lot size {spec.lot_size}"))
         return problems
 
     def _order_problems(self, order: OrderSpec, spec: SymbolSpec) -> list[tuple[Loc, str]]:

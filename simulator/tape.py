@@ -1,4 +1,4 @@
-"""What a simulated session leaves behind: trades, sampled quotes, book snapshots and order events.
+"""What a simulated session leaves behind: trades, sampled quotes, book snapshots, order events and feed events.
 
 Columnar numpy arrays (one array per column), cheap to build in the kernel, cheap to measure and to
 export to Parquet (`simulator/tape_export.py`). Times are epoch seconds of the simulated clock.
@@ -15,6 +15,7 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
 B = npt.NDArray[np.bool_]
+Strs = npt.NDArray[np.object_]
 
 
 class OrderKind:
@@ -73,6 +74,24 @@ class OrderEvents:
     qty: I64
 
 
+class FeedCode:
+    """Codes of `Feed.kind` (`simulator.feed_events.FeedKind.code`)."""
+
+    HEADLINE = 0
+    ONCHAIN = 1
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The scenario's published events (`simulator.feed_events.FeedEvent`), in time order."""
+
+    time: F64
+    kind: I8  # FeedCode
+    score: F64  # sentiment in [-1, 1]
+    amount: I64  # units an on-chain event moved; 0 for a headline
+    text: Strs  # str objects
+
+
 @dataclass(frozen=True)
 class Tape:
     symbol: str
@@ -84,3 +103,4 @@ class Tape:
     quotes: Quotes
     snapshots: Snapshots
     orders: OrderEvents | None = None  # recorded only on request: it is the largest table
+    feed: Feed | None = None  # a scenario's feed events (possibly none); None for a tape of no scenario

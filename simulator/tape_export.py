@@ -23,6 +23,11 @@
 |  | side | int8 | +1 buy, -1 sell |
 |  | price | float64 | limit price, NaN for a market order |
 |  | qty | int64 | order or cancelled quantity |
+| feed.parquet | time | float64 | publication time; written for a scenario's session (empty when it has no feed) |
+|  | kind | int8 | 0 headline, 1 on-chain transfer to exchanges |
+|  | score | float64 | sentiment in [-1, 1], > 0 good for the price |
+|  | amount | int64 | units an on-chain event moved; 0 for a headline |
+|  | text | string | the headline as published |
 
 Every file carries the tape's header (symbol, start, end, quote and snapshot intervals) as Parquet key-value
 metadata under `footprint.tape`, so each file stands alone.
@@ -39,7 +44,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulator.tape import OrderEvents, Quotes, Snapshots, Tape, Trades
+from simulator.tape import Feed, OrderEvents, Quotes, Snapshots, Tape, Trades
 
 _META_KEY = b"footprint.tape"
 
@@ -73,11 +78,20 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "price": ("float64", "limit price, NaN for a market order"),
         "qty": ("int64", "order or cancelled quantity"),
     },
+    "feed": {
+        "time": ("float64", "publication time; written for a scenario's session (empty when it has no feed)"),
+        "kind": ("int8", "0 headline, 1 on-chain transfer to exchanges"),
+        "score": ("float64", "sentiment in [-1, 1], > 0 good for the price"),
+        "amount": ("int64", "units an on-chain event moved; 0 for a headline"),
+        "text": ("string", "the headline as published"),
+    },
 }
 FILLS = "fills"  # the trades with ours = true, same columns as trades
 
-_TYPES: dict[str, Any] = {"float64": pa.float64(), "int64": pa.int64(), "int8": pa.int8(), "bool": pa.bool_()}
-_NUMPY: dict[str, type[np.generic]] = {"float64": np.float64, "int64": np.int64, "int8": np.int8, "bool": np.bool_}
+_TYPES: dict[str, Any] = {"float64": pa.float64(), "int64": pa.int64(), "int8": pa.int8(), "bool": pa.bool_(),
+                          "string": pa.string()}
+_NUMPY: dict[str, type[np.generic]] = {"float64": np.float64, "int64": np.int64, "int8": np.int8, "bool": np.bool_,
+                                       "string": np.object_}
 
 
 def columns_markdown() -> str:
@@ -110,7 +124,7 @@ def _write(table: str, record: Any, directory: Path, header: bytes, name: str | 
 
 
 def write_tape(tape: Tape, directory: Path) -> list[Path]:
-    """Write trades, fills, quotes, snapshots and (when recorded) orders as Parquet files in `directory`."""
+    """Write trades, fills, quotes, snapshots and (when recorded) orders and feed as Parquet files in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     header = _header(tape)
     ours = tape.trades.ours
@@ -121,12 +135,13 @@ def write_tape(tape: Tape, directory: Path) -> list[Path]:
         _write("quotes", tape.quotes, directory, header),
         _write("snapshots", tape.snapshots, directory, header),
     ]
-    orders = directory / "orders.parquet"
-    if tape.orders is not None:
-        paths.append(_write("orders", tape.orders, directory, header))
-    else:
-        # A stale file from an earlier tape in the same directory would be read back as this tape's orders.
-        orders.unlink(missing_ok=True)
+    for table in ("orders", "feed"):
+        record = getattr(tape, table)
+        if record is not None:
+            paths.append(_write(table, record, directory, header))
+        else:
+            # A stale file from an earlier tape in the same directory would be read back as this tape's.
+            (directory / f"{table}.parquet").unlink(missing_ok=True)
     return paths
 
 
@@ -136,12 +151,13 @@ def _read(table: str, directory: Path) -> dict[str, Any]:
 
 
 def read_tape(directory: Path) -> Tape:
-    """Read a tape written by `write_tape` (orders are None when no orders.parquet was written)."""
+    """Read a tape written by `write_tape` (orders and feed are None when their file was not written)."""
     meta = pq.read_schema(directory / "trades.parquet").metadata or {}
     if _META_KEY not in meta:
         raise ValueError(f"{directory / 'trades.parquet'} has no footprint tape header")
     header = json.loads(meta[_META_KEY])
     orders = OrderEvents(**_read("orders", directory)) if (directory / "orders.parquet").exists() else None
+    feed = Feed(**_read("feed", directory)) if (directory / "feed.parquet").exists() else None
     return Tape(
         symbol=str(header["symbol"]),
         start=float(header["start"]),
@@ -152,4 +168,5 @@ def read_tape(directory: Path) -> Tape:
         quotes=Quotes(**_read("quotes", directory)),
         snapshots=Snapshots(**_read("snapshots", directory)),
         orders=orders,
+        feed=feed,
     )

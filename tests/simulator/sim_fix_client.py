@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +75,11 @@ def entries(message: Fields, first_tag: int) -> list[dict[int, str]]:
 
 
 class SimFixClient(fix.Application):  # type: ignore[misc]
-    """Logs on as `sender` to SIMVENUE and keeps every application message (and session Rejects) it gets."""
+    """Logs on as `sender` to SIMVENUE and keeps every application message (and session Rejects) it gets; `settings`
+    adds QuickFIX keys to its [DEFAULT] (how it validates what it receives, say)."""
 
-    def __init__(self, port: int, state_dir: Path, sender: str = "FOOTPRINT", reset_on_logon: bool = True) -> None:
+    def __init__(self, port: int, state_dir: Path, sender: str = "FOOTPRINT", reset_on_logon: bool = True,
+                 settings: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.sender = sender
         self.received: list[Fields] = []
@@ -106,6 +108,7 @@ class SimFixClient(fix.Application):  # type: ignore[misc]
                     f"DataDictionary={data_dictionary_path()}",
                     f"FileStorePath={state_dir / (sender + '-store')}",
                     f"FileLogPath={state_dir / (sender + '-log')}",
+                    *(f"{key}={value}" for key, value in (settings or {}).items()),
                     "",
                     "[SESSION]",
                     "",

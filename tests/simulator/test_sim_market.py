@@ -7,9 +7,10 @@ import math
 import pytest
 
 from simulator.book_events import RejectReason
+from simulator.feed_events import FeedEvent, FeedKind
 from simulator.flow import FlowVenue, QuietFlow
 from simulator.instruments import DEFAULT_UNIVERSE
-from simulator.market import FLOW_OWNER, Market
+from simulator.market import FLOW_OWNER, Market, simulated_market
 from simulator.order_state import OrderRefused, OrderStatus, UpdateKind
 from simulator.orders import OrderType, Side, TimeInForce
 
@@ -198,3 +199,31 @@ def test_time_only_moves_forward_and_the_flow_owner_key_is_reserved() -> None:
         market.advance(999.0)
     with pytest.raises(ValueError, match="owner"):
         market.submit(FLOW_OWNER, COIN, BUY, 1, LIMIT, 19.0)
+
+
+def _headline(time: float, text: str) -> FeedEvent:
+    return FeedEvent(time, COIN, FeedKind.HEADLINE, 0.5, text)
+
+
+def test_the_feed_is_drained_once_per_event_in_time_order_as_time_passes() -> None:
+    onchain = FeedEvent(1_010.0, COIN, FeedKind.ONCHAIN, -1.0, "moved", 5_000)
+    feed = [onchain, _headline(1_005.0, "b"), _headline(1_000.0, "at the start"), _headline(1_005.0, "c")]
+    market = Market(DEFAULT_UNIVERSE, QuietFlow(), start_time=1_000.0, feed=feed)
+    assert [e.text for e in market.drain_feed()] == ["at the start"]
+    assert market.drain_feed() == []
+    market.advance(1_004.999)
+    assert market.drain_feed() == []
+    market.advance(1_005.0)
+    assert [e.text for e in market.drain_feed()] == ["b", "c"]  # ties keep their given order
+    market.advance(1_100.0)
+    assert market.drain_feed() == [onchain]
+    assert market.drain_feed() == []
+
+
+def test_a_simulated_market_publishes_its_feed_on_the_start_times_line() -> None:
+    market = simulated_market(3, {COIN: DEFAULT_UNIVERSE[COIN]}, start_time=1e9, warmup=5.0,
+                              feed=[_headline(30.0, "half a minute in")])
+    market.advance(1e9 + 29.0)
+    assert market.drain_feed() == []
+    market.advance(1e9 + 31.0)
+    assert market.drain_feed() == [_headline(1e9 + 30.0, "half a minute in")]

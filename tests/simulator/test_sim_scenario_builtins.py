@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulator.feed_events import FeedKind
 from simulator.instruments import CRYPTOALPHA
 from simulator.orders import Side
 from simulator.regime import RegimeSchedule
@@ -47,6 +48,7 @@ def test_each_built_in_compiles_identically_twice(name: str) -> None:
         assert np.array_equal(getattr(first.regime, field), getattr(second.regime, field)), field
     assert (first.seed, first.start_epoch, first.symbol, first.order) == \
         (second.seed, second.start_epoch, second.symbol, second.order)
+    assert (first.feed, first.scheduled_flows) == (second.feed, second.scheduled_flows)
 
 
 def test_built_ins_use_distinct_seeds() -> None:
@@ -69,6 +71,14 @@ def test_trend_with_and_against_differ_only_in_the_trend_sign_relative_to_the_or
     assert with_.regime.drift_bps_per_hour[0] == -against.regime.drift_bps_per_hour[0]
     assert (with_.order.side, with_.order.qty, with_.order.end_s) == \
         (against.order.side, against.order.qty, against.order.end_s)
+
+
+def test_trend_against_shows_its_sellers_on_chain_before_they_sell() -> None:
+    (event,) = built("trend_against").feed
+    (flow,) = built("trend_against").scheduled_flows
+    assert (event.kind, event.time, event.amount, event.score) == (FeedKind.ONCHAIN, 1800.0, 120_000, -0.6)
+    assert (flow.start_s, flow.duration_s, flow.side, flow.qty) == (2400.0, 3600.0, -1, 120_000)
+    assert built("trend_with").feed == ()
 
 
 def test_thin_is_illiquid() -> None:
@@ -141,6 +151,12 @@ class TestVolatilitySurgeBeforeNews:
     def test_news_is_at_two_hours(self, surge: CompiledScenario) -> None:
         assert surge.regime.jump_times.tolist() == [7200.0]
         assert abs(surge.regime.jump_bps[0]) > 20
+
+    def test_a_headline_leads_the_release_by_ten_minutes(self, surge: CompiledScenario) -> None:
+        (headline,) = surge.feed
+        assert (headline.kind, headline.time) == (FeedKind.HEADLINE, 7200.0 - 600.0)
+        # This seed draws one of the misleading headlines (the file says so): good news ahead of a drop.
+        assert headline.score > 0 > surge.regime.jump_bps[0]
 
     def test_bid_depth_is_thinner_than_ask_before_the_news(self, surge: CompiledScenario) -> None:
         regime = surge.regime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -13,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simulator.tape_export as tape_export
-from simulator.tape import OrderEvents, OrderKind, Quotes, Snapshots, Tape, Trades
+from simulator.tape import Feed, FeedCode, OrderEvents, OrderKind, Quotes, Snapshots, Tape, Trades
 from simulator.tape_export import COLUMNS, FILLS, columns_markdown, read_tape, write_tape
 
 
-def _tape(with_orders: bool = True) -> Tape:
+def _tape(with_orders: bool = True, with_feed: bool = True) -> Tape:
     f, i, i8, b = np.float64, np.int64, np.int8, np.bool_
     return Tape(
         symbol="ACME", start=1_704_205_800.0, end=1_704_229_200.0, quote_interval_s=1.0, snapshot_interval_s=60.0,
@@ -30,13 +31,18 @@ def _tape(with_orders: bool = True) -> Tape:
         orders=OrderEvents(np.array([0.1, 0.2], f), np.array([OrderKind.LIMIT, OrderKind.MARKET], i8),
                            np.array([1, -1], i8), np.array([49.98, np.nan], f), np.array([100, 200], i))
         if with_orders else None,
+        feed=Feed(np.array([0.5, 2.0], f), np.array([FeedCode.HEADLINE, FeedCode.ONCHAIN], i8),
+                  np.array([0.6234, -1.0], f), np.array([0, 250_000], i),
+                  np.array(["ACME: scheduled release in 10m, sentiment +0.62", "ACME: 250,000 moved to exchanges"],
+                           np.object_))
+        if with_feed else None,
     )  # fmt: skip
 
 
 def _assert_same(a: Tape, b: Tape) -> None:
     assert (a.symbol, a.start, a.end, a.quote_interval_s, a.snapshot_interval_s) == (
         b.symbol, b.start, b.end, b.quote_interval_s, b.snapshot_interval_s)  # fmt: skip
-    for table in ("trades", "quotes", "snapshots", "orders"):
+    for table in ("trades", "quotes", "snapshots", "orders", "feed"):
         x, y = getattr(a, table), getattr(b, table)
         assert (x is None) == (y is None), table
         if x is None:
@@ -51,7 +57,7 @@ def test_a_tape_round_trips_through_parquet_exactly(tmp_path: Path) -> None:
     tape = _tape()
     paths = write_tape(tape, tmp_path / "day")
     assert sorted(p.name for p in paths) == sorted(
-        ["trades.parquet", "fills.parquet", "quotes.parquet", "snapshots.parquet", "orders.parquet"])
+        ["trades.parquet", "fills.parquet", "quotes.parquet", "snapshots.parquet", "orders.parquet", "feed.parquet"])
     _assert_same(tape, read_tape(tmp_path / "day"))
 
 
@@ -70,12 +76,21 @@ def test_our_fills_are_the_trades_marked_ours(tmp_path: Path) -> None:
     assert fills == {"time": [2.5], "price": [50.02], "qty": [300], "aggressor": [1], "ours": [True]}
 
 
-def test_a_tape_without_order_events_writes_no_orders_file_and_clears_a_stale_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("table", ["orders", "feed"])
+def test_a_tape_without_a_table_writes_no_file_for_it_and_clears_a_stale_one(tmp_path: Path, table: str) -> None:
     write_tape(_tape(), tmp_path)
-    paths = write_tape(_tape(with_orders=False), tmp_path)
-    assert "orders.parquet" not in {p.name for p in paths}
-    assert not (tmp_path / "orders.parquet").exists()
-    _assert_same(_tape(with_orders=False), read_tape(tmp_path))
+    without = _tape(with_orders=table != "orders", with_feed=table != "feed")
+    paths = write_tape(without, tmp_path)
+    assert f"{table}.parquet" not in {p.name for p in paths}
+    assert not (tmp_path / f"{table}.parquet").exists()
+    _assert_same(without, read_tape(tmp_path))
+
+
+def test_an_empty_feed_round_trips(tmp_path: Path) -> None:
+    empty = Feed(np.zeros(0), np.zeros(0, np.int8), np.zeros(0), np.zeros(0, np.int64), np.array([], np.object_))
+    tape = dataclasses.replace(_tape(), feed=empty)
+    write_tape(tape, tmp_path)
+    _assert_same(tape, read_tape(tmp_path))
 
 
 def test_reading_a_foreign_parquet_file_names_what_is_missing(tmp_path: Path) -> None:

@@ -1,0 +1,72 @@
+"""What a market publishes besides prices: headlines and on-chain events, each a `FeedEvent`.
+
+A scenario compiles its events (`simulator/scenario_feed.py`); the in-process market hands them out as their time
+passes (`Market.drain_feed`), the FIX venue sends each as News (35=B, `simulator/fix_news_desk.py`) and a scenario's
+tape records them (`Tape.feed`, `feed.parquet`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from simulator.tape import Feed, FeedCode
+
+
+class FeedKind(StrEnum):
+    """What an event reports; `code` is its number in the tape's `kind` column."""
+
+    HEADLINE = "headline"
+    ONCHAIN = "onchain"
+
+    @property
+    def code(self) -> int:
+        return _CODES[self]
+
+
+_CODES = {FeedKind.HEADLINE: FeedCode.HEADLINE, FeedKind.ONCHAIN: FeedCode.ONCHAIN}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One published event. `time` is epoch seconds in a market, seconds since the session start in a compiled
+    scenario. `score` is a sentiment in [-1, 1] (> 0: good for the price); `amount` the units an on-chain event
+    moved (None for a headline)."""
+
+    time: float
+    symbol: str
+    kind: FeedKind
+    score: float
+    text: str
+    amount: int | None = None
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.time):
+            raise ValueError(f"time must be finite, got {self.time}")
+        if not -1.0 <= self.score <= 1.0:
+            raise ValueError(f"score must be in [-1, 1], got {self.score}")
+        if self.kind is FeedKind.ONCHAIN and (self.amount is None or self.amount <= 0):
+            raise ValueError(f"an on-chain event moves an amount > 0, got {self.amount}")
+        if self.kind is FeedKind.HEADLINE and self.amount is not None:
+            raise ValueError("a headline has no amount")
+
+    def shifted(self, seconds: float) -> FeedEvent:
+        """The same event `seconds` later (a scenario's offset onto a market's clock)."""
+        return dataclasses.replace(self, time=self.time + seconds)
+
+
+def feed_table(events: Iterable[FeedEvent]) -> Feed:
+    """The events as the tape's columnar table, in time order (amount 0 for a headline)."""
+    ordered = sorted(events, key=lambda e: e.time)
+    return Feed(
+        time=np.array([e.time for e in ordered], dtype=np.float64),
+        kind=np.array([e.kind.code for e in ordered], dtype=np.int8),
+        score=np.array([e.score for e in ordered], dtype=np.float64),
+        amount=np.array([e.amount or 0 for e in ordered], dtype=np.int64),
+        text=np.array([e.text for e in ordered], dtype=np.object_),
+    )
