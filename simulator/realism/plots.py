@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.realism.day_stats import AGGREGATIONS_S, DayStats
 from simulator.realism.impact_study import ImpactStudy
-from simulator.tape import Tape
+from simulator.realism.tail_index import TailFit
+from simulator.tape import F64, Tape
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -61,13 +63,110 @@ def autocorrelations(stats: DayStats, path: Path) -> Path:
 
 
 def kurtosis_by_aggregation(stats: DayStats, path: Path) -> Path:
-    """Excess kurtosis of returns at 1, 5 and 15 minutes: it should fall toward 0."""
+    """Excess kurtosis of returns at 1, 5, 15 and 60 minutes: high at 1 minute, falling toward 0."""
     fig = Figure(figsize=(5, 4))
     ax = fig.subplots()
     minutes = [agg / 60 for agg in AGGREGATIONS_S]
     ax.plot(minutes, [stats.kurtosis[agg] for agg in AGGREGATIONS_S], "o-")
     ax.axhline(0.0, color="grey", lw=0.6)
     ax.set(xscale="log", xlabel="aggregation (minutes)", ylabel="excess kurtosis", title="kurtosis by aggregation")
+    ax.set_xticks(minutes, [f"{m:g}" for m in minutes])
+    return _save(fig, path)
+
+
+def sign_memory(stats: DayStats, path: Path) -> Path:
+    """Trade-sign autocorrelation C(l) on log-log axes (positive values) with the fitted power law A × l^-γ."""
+    memory = stats.signs
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    positive = np.isfinite(memory.acf) & (memory.acf > 0)
+    ax.loglog(memory.lags[positive], memory.acf[positive], "o", ms=3, label="C(l) > 0")
+    if np.isfinite(memory.gamma):
+        ax.loglog(memory.lags, memory.prefactor * memory.lags.astype(np.float64) ** -memory.gamma, "k--",
+                  label=f"fit γ = {memory.gamma:.2f}")
+    ax.set(xlabel="lag l (market orders)", ylabel="C(l)", title=f"trade-sign memory, C(1) = {memory.c1:.3f}")
+    ax.legend()
+    return _save(fig, path)
+
+
+def response_function(stats: DayStats, path: Path) -> Path:
+    """R(l) in half-spreads against the lag in trades (log axis): positive, rising, then flat in real markets."""
+    response = stats.response
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    ax.semilogx(response.lags, response.r, "o-", ms=3)
+    ax.axhline(0.0, color="grey", lw=0.6)
+    ax.set(xlabel="lag l (market orders)", ylabel="R(l) (mean half-spreads)",
+           title=f"response function, R(100)/R(1) = {response.ratio(100):.2f}")
+    return _save(fig, path)
+
+
+def volatility_memory(stats: DayStats, path: Path) -> Path:
+    """acf(|r_1m|) against the lag in minutes on log-log axes (positive values), to two hours, with its power law."""
+    memory = stats.vol_memory
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    positive = np.isfinite(memory.acf) & (memory.acf > 0)
+    ax.loglog(memory.lags[positive], memory.acf[positive], "o", ms=4, label="acf(|r|) > 0")
+    if np.isfinite(memory.beta):
+        ax.loglog(memory.lags, memory.prefactor * memory.lags.astype(np.float64) ** -memory.beta, "k--",
+                  label=f"fit β = {memory.beta:.2f}")
+    ax.set(xlabel="lag (minutes)", ylabel="acf(|r_1m|)", title="volatility memory")
+    ax.legend()
+    return _save(fig, path)
+
+
+def _tail(ax: Axes, fit: TailFit, label: str) -> None:
+    x, survival = fit.ccdf()
+    if len(x):
+        ax.loglog(x, survival, ".", ms=2, label=label)
+    if np.isfinite(fit.alpha):
+        grid = np.geomspace(fit.threshold, float(x[0]), 20)
+        ax.loglog(grid, fit.tail_fraction * (grid / fit.threshold) ** -fit.alpha, "k--",
+                  label=f"Hill α = {fit.alpha:.2f} (top {fit.tail_fraction:.1%})")
+    ax.set(ylabel="P(X ≥ x)")
+    ax.legend(fontsize="small")
+
+
+def tails(stats: DayStats, path: Path) -> Path:
+    """Complementary CDFs on log-log axes with the Hill slopes: standardised |r_1m| and market order sizes."""
+    fig = Figure(figsize=(10, 4))
+    left, right = fig.subplots(1, 2)
+    _tail(left, stats.return_tail, "|r_1m| / day's std")
+    left.set(xlabel="|standardised 1-min return|", title="return tail (inverse cubic law: α ≈ 3)")
+    _tail(right, stats.size_tail, "market order size")
+    right.set(xlabel="executed size (units)", title="size tail (α ≈ 1.5)")
+    return _save(fig, path)
+
+
+def durations(stats: DayStats, path: Path) -> Path:
+    """Histogram of the durations between market orders (log density) against the exponential of the same mean."""
+    d = stats.durations
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    if len(d) > 1 and d.mean() > 0:
+        _, edges, _ = ax.hist(d, bins=80, density=True, alpha=0.6, label="durations")
+        x = np.linspace(0.0, float(d.max()), 200)
+        ax.plot(x, np.exp(-x / d.mean()) / d.mean(), "k--", label="Poisson (exponential)")
+        ax.set_yscale("log")
+        # Down to one duration in a bin: the exponential's far tail would squash the histogram.
+        ax.set_ylim(bottom=0.5 / (len(d) * float(edges[1] - edges[0])))
+    ax.set(xlabel="seconds between market orders", ylabel="density",
+           title=f"inter-trade durations, CV = {stats.duration_cv:.2f}")
+    ax.legend()
+    return _save(fig, path)
+
+
+def flow_vs_price(stats: DayStats, path: Path) -> Path:
+    """Signed traded volume against the log-mid change per 5-minute bucket, with their correlation."""
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    dlog: F64 = stats.dlog_mid * 1e4
+    ax.scatter(stats.signed_volume, dlog, s=4, alpha=0.5)
+    ax.axhline(0.0, color="grey", lw=0.6)
+    ax.axvline(0.0, color="grey", lw=0.6)
+    ax.set(xlabel="signed volume per 5 min (units)", ylabel="Δ log mid (bps)",
+           title=f"aggregate impact, corr = {stats.flow_price_corr:.2f}")
     return _save(fig, path)
 
 

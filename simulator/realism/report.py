@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,8 +110,14 @@ def run_realism(
     *,
     impact_settings: ImpactSettings | None = None,
     reference: Mapping[str, float] | None = None,
+    extra_studies: Sequence[Callable[[SessionSetup, Path], tuple[list[MetricRow], list[Path]]]] = (),
 ) -> RealismReport:
-    """Run `scenario` for `days` seeded days (seed, seed+1, …) and the paired impact runs; write plots, summary.md."""
+    """Run `scenario` for `days` seeded days (seed, seed+1, …) and the paired impact runs; write plots, summary.md.
+
+    With impact runs on, each of `extra_studies` runs after them: a study computed outside the simulator package
+    (the agent's TWAP shortfall curve; the simulator never imports the agent), called with the compiled scenario and
+    `out_dir`; its rows and plots join the report's.
+    """
     if days < 1:
         raise ValueError(f"days must be >= 1, got {days}")
     setup = load_setup(scenario)
@@ -127,6 +133,12 @@ def run_realism(
         plots.return_distribution(stats, out_dir / "returns.png"),
         plots.autocorrelations(stats, out_dir / "acf.png"),
         plots.kurtosis_by_aggregation(stats, out_dir / "kurtosis.png"),
+        plots.volatility_memory(stats, out_dir / "vol_memory.png"),
+        plots.tails(stats, out_dir / "tails.png"),
+        plots.sign_memory(stats, out_dir / "sign_acf.png"),
+        plots.response_function(stats, out_dir / "response.png"),
+        plots.durations(stats, out_dir / "durations.png"),
+        plots.flow_vs_price(stats, out_dir / "flow_vs_price.png"),
         plots.spread_and_depth(stats, out_dir / "spread_depth.png"),
         plots.volume_profile(stats, out_dir / "volume_profile.png"),
     ]
@@ -147,6 +159,10 @@ def run_realism(
             plots.delta_fit(study, out_dir / "impact_delta.png"),
             plots.decay(study, settings.decay_window_s, out_dir / "impact_decay.png"),
         ]
+        for extra in extra_studies:
+            extra_rows, extra_plots = extra(setup, out_dir)
+            rows += extra_rows
+            drawn += extra_plots
     table = side_by_side(reference_stats(tapes), reference) if reference is not None else None
     report = RealismReport(setup.name, spec.symbol, seeds, impact_seeds, tuple(rows), tuple(drawn),
                            out_dir / "summary.md", table)
@@ -181,8 +197,15 @@ def _real_sample(setup: SessionSetup) -> Mapping[str, float] | None:
         return None
 
 
-def main_realism(argv: Sequence[str] | None = None) -> int:
-    """CLI: print the realism table; 0 when every metric is in band, 1 when one is out, 2 on a bad request."""
+def main_realism(
+    argv: Sequence[str] | None = None,
+    *,
+    extra_studies: Sequence[Callable[[SessionSetup, Path], tuple[list[MetricRow], list[Path]]]] = (),
+) -> int:
+    """CLI: print the realism table; 0 when every metric is in band, 1 when one is out, 2 on a bad request.
+
+    `extra_studies` run after the paired impact runs (not with --no-impact), as in `run_realism`.
+    """
     args = _parser().parse_args(argv)
     for name in ("days", "impact_seeds"):
         if getattr(args, name) < 1:
@@ -198,7 +221,7 @@ def main_realism(argv: Sequence[str] | None = None) -> int:
         settings = ImpactSettings(seeds=args.impact_seeds, participations=tuple(log_spaced(n=args.impact_points)))
         reference = _real_sample(setup) if not args.no_reference else None
         report = run_realism(args.scenario, args.days, seed, out, not args.no_impact, impact_settings=settings,
-                             reference=reference)
+                             reference=reference, extra_studies=extra_studies)
     except ValueError as error:
         print(f"footprint sim realism: {error}", file=sys.stderr)
         return 2

@@ -31,5 +31,8 @@ def mid_returns(time: F64, mid: F64, start: float, end: float, interval_s: float
     """
     if interval_s <= 0:
         raise ValueError(f"interval_s must be > 0, got {interval_s}")
-    grid = np.arange(start, end + 1e-9, interval_s, dtype=np.float64)
+    # Counted in steps, not by arange(start, end + ε): at epoch seconds (~1.7e9) an ε below the float spacing
+    # would drop the grid's last point, and with it each day's last return.
+    steps = int(np.floor((end - start) / interval_s + 1e-9))
+    grid = start + interval_s * np.arange(steps + 1, dtype=np.float64)
     return log_returns(sample_on_grid(time, mid, grid))

@@ -59,6 +59,13 @@ def test_mid_returns_are_log_returns_of_the_mid_on_the_aggregation_grid() -> Non
         mid_returns(time, mid, 0.0, 180.0, 0.0)
 
 
+def test_a_day_at_epoch_seconds_keeps_its_last_return() -> None:
+    start = 1_704_153_600.0  # float spacing here is ~2e-7 s
+    time = start + np.arange(0.0, 10_800.0, 1.0)
+    mid = 100.0 + np.arange(len(time)) * 1e-3
+    assert [len(mid_returns(time, mid, start, start + 10_800.0, agg)) for agg in (60.0, 3600.0)] == [180, 3]
+
+
 # --- autocorrelation -------------------------------------------------------------------------------------------
 
 
