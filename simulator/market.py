@@ -303,14 +303,16 @@ class Market:
     # -- internals ---------------------------------------------------------------------------------
 
     def _tell_flow(self, symbol: str, events: list[BookEvent]) -> None:
-        """The background flow reacts to liquidity a client order took from it, as it does to its own takers."""
+        """The background flow sees what a client order printed, and what it took from the background's own
+        liquidity (another client's resting order was not latent liquidity)."""
         if not isinstance(self._flow, KernelFlow):
             return
-        # Only what it took from the background's own liquidity: another client's resting order was not latent.
-        taken = sum(e.qty if e.aggressor is Side.BUY else -e.qty for e in events
-                    if isinstance(e, Fill) and e.taker_owner != FLOW_OWNER and e.maker_owner == FLOW_OWNER)
-        if taken:
-            self._flow.client_traded(symbol, self._now, taken)
+        fills = [e for e in events if isinstance(e, Fill) and e.taker_owner != FLOW_OWNER]
+        if not fills:
+            return
+        printed = sum(e.qty for e in fills)
+        taken = sum(e.qty for e in fills if e.maker_owner == FLOW_OWNER)
+        self._flow.client_traded(symbol, self._now, fills[0].aggressor is Side.BUY, printed, taken)
 
     def _run_flow(self, until: float) -> None:
         flow = self._flow

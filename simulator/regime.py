@@ -19,6 +19,44 @@ def _arr(values: FloatArray | list[float]) -> FloatArray:
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
+@dataclass(frozen=True, slots=True)
+class Participants:
+    """Who else trades, beyond the background flow's defaults (times in seconds since the session start).
+
+    - informed_probability / informed_lead_s / informed_size_adv: the chance an informed trader learns a news
+      jump (scheduled or random) `informed_lead_s` before it happens and buys or sells `informed_size_adv` of ADV
+      in its direction by the release;
+    - predator_strength: 0 (none) to 1: predatory traders who watch the tape for persistent one-sided flow and
+      trade ahead of it; the share of the volume they may take when they are sure;
+    - scheduled_flows: (start_s, duration_s, side +1/-1, qty) metaorders the background works at a steady pace
+      (the selling an on-chain transfer announces).
+    """
+
+    informed_probability: float = 0.0
+    informed_lead_s: float = 600.0
+    informed_size_adv: float = 0.005
+    predator_strength: float = 0.0
+    scheduled_flows: tuple[tuple[float, float, int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.informed_probability <= 1:
+            raise ValueError(f"informed_probability must be in [0, 1], got {self.informed_probability}")
+        if not 0 < self.informed_lead_s <= MAX_LEAD_S:
+            raise ValueError(f"informed_lead_s must be in (0, {MAX_LEAD_S:g}], got {self.informed_lead_s}")
+        if not 0 < self.informed_size_adv <= 1:
+            raise ValueError(f"informed_size_adv must be in (0, 1], got {self.informed_size_adv}")
+        if not 0 <= self.predator_strength <= 1:
+            raise ValueError(f"predator_strength must be in [0, 1], got {self.predator_strength}")
+        for start, duration, side, qty in self.scheduled_flows:
+            if not (start >= 0 and duration > 0 and side in (1, -1) and qty > 0):
+                raise ValueError(f"a scheduled flow needs start >= 0, duration > 0, side +1/-1 and qty > 0, got "
+                                 f"{(start, duration, side, qty)}")
+
+
+MAX_LEAD_S = 3600.0
+"""How far ahead the fundamental's path is drawn, so the longest an informed trader can know it ahead."""
+
+
 @dataclass(frozen=True)
 class RegimeSchedule:
     """Multipliers on the symbol's base parameters, per segment. All 1.0 (and no drift, no jumps) is calm.
@@ -30,7 +68,8 @@ class RegimeSchedule:
     - drift_bps_per_hour: a trend of the fundamental price;
     - implied_vol: the annualised implied volatility feed published for this segment (it leads realised
       volatility: a scenario raises it before vol_mult rises);
-    - jump_times / jump_bps: news, as instantaneous moves of the fundamental price.
+    - jump_times / jump_bps: news, as instantaneous moves of the fundamental price;
+    - participants: informed and predatory traders, and scheduled metaorders.
     """
 
     times: FloatArray
@@ -43,6 +82,7 @@ class RegimeSchedule:
     implied_vol: FloatArray
     jump_times: FloatArray = field(default_factory=lambda: _arr([]))
     jump_bps: FloatArray = field(default_factory=lambda: _arr([]))
+    participants: Participants = field(default_factory=Participants)
 
     def __post_init__(self) -> None:
         n = len(self.times)

@@ -17,7 +17,7 @@ from simulator.feed_events import FeedEvent
 from simulator.instruments import SymbolSpec
 from simulator.kernel.activity_profile import session_activity_profile
 from simulator.orders import Side
-from simulator.regime import FloatArray, RegimeSchedule
+from simulator.regime import FloatArray, Participants, RegimeSchedule
 from simulator.scenario_feed import compile_feeds
 from simulator.scenario_schema import CHANNEL_BASE, Scenario, TimelineStep, annualised_vol
 from simulator.scheduled_flow import ScheduledFlow
@@ -96,6 +96,7 @@ def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledSce
         implied_vol=columns["implied_vol"][keep],
         jump_times=jump_times,
         jump_bps=jump_bps,
+        participants=_participants(scenario, flows),
     )
     return CompiledScenario(
         name=scenario.name,
@@ -171,6 +172,17 @@ def _news(scenario: Scenario) -> dict[int, tuple[float, float, float]]:
         sign = {"up": 1.0, "down": -1.0, "random": 1.0 if coin < 0.5 else -1.0}[step.news.direction]
         jumps[index] = (step.at, sign, size)
     return jumps
+
+
+def _participants(scenario: Scenario, flows: tuple[ScheduledFlow, ...]) -> Participants:
+    informed, predators, default = scenario.informed, scenario.predators, Participants()
+    return Participants(
+        informed_probability=informed.probability if informed else 0.0,
+        informed_lead_s=informed.lead if informed else default.informed_lead_s,
+        informed_size_adv=informed.size_adv if informed else default.informed_size_adv,
+        predator_strength=predators.strength if predators else 0.0,
+        scheduled_flows=tuple((f.start_s, f.duration_s, f.side, f.qty) for f in flows),
+    )
 
 
 def _order(scenario: Scenario) -> ScenarioOrder | None:

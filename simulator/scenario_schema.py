@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
 from simulator.orders import Side
+from simulator.regime import MAX_LEAD_S
 from simulator.scenario_offsets import format_offset, parse_offset
 
 Loc = tuple[str | int, ...]
@@ -265,6 +266,29 @@ class ImpliedVolSpec(_Strict):
     base: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None  # annualised; default from daily_vol
 
 
+class InformedSpec(_Strict):
+    """Informed traders: each news jump of the scenario (a scheduled release or a random one) is learnt `lead` before
+    it happens with `probability`, and the one who knows buys or sells `size_adv` of ADV its way until it does."""
+
+    probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    lead: Offset = 600.0
+    size_adv: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.005
+
+    @model_validator(mode="after")
+    def _lead_in_range(self) -> InformedSpec:
+        if not 0 < self.lead <= MAX_LEAD_S:
+            raise FieldProblems([(("lead",), f"must be > 0 and at most {format_offset(MAX_LEAD_S)}, got "
+                                             f"{format_offset(self.lead)}")])
+        return self
+
+
+class PredatorSpec(_Strict):
+    """Predatory traders who watch the tape for a strict schedule and trade ahead of its children; `strength` 0-1
+    is how much of a child's size they take ahead of it."""
+
+    strength: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
 class OrderSpec(_Strict):
     """The test parent a QA backtest works in this scenario; it ends at `end`, after `duration`, or at the
     scenario's end."""
@@ -325,6 +349,8 @@ class Scenario(_Strict):
     start: Annotated[str | None, BeforeValidator(_start_text)] = None
     symbol: SymbolParams
     implied_vol: ImpliedVolSpec = ImpliedVolSpec()
+    informed: InformedSpec | None = None
+    predators: PredatorSpec | None = None
     timeline: tuple[TimelineStep, ...] = ()
     order: OrderSpec | None = None
 

@@ -26,13 +26,15 @@ from simulator.tape import I8, OrderEvents, Quotes, Snapshots, Tape, Trades
 @dataclass(frozen=True, slots=True)
 class Metaorder:
     """Our order: `qty` (+1 buy / -1 sell `side`) as evenly spaced child market orders every `child_interval_s`
-    over `duration_s`, the first `start_offset_s` after the session start."""
+    over `duration_s`, the first `start_offset_s` after the session start; `jitter` j > 0 randomises it at the same
+    pace: each child's size and the gap to the next drawn within +-j of the even ones."""
 
     side: int
     qty: int
     start_offset_s: float
     duration_s: float
     child_interval_s: float
+    jitter: float = 0.0
 
     def __post_init__(self) -> None:
         if self.side not in (1, -1):
@@ -43,6 +45,8 @@ class Metaorder:
             raise ValueError(f"start_offset_s must be >= 0, got {self.start_offset_s}")
         if not 0 < self.child_interval_s <= self.duration_s:
             raise ValueError(f"need 0 < child_interval_s <= duration_s, got {self.child_interval_s}")
+        if not 0 <= self.jitter < 1:
+            raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
 
     def children(self, spec: SymbolSpec, session_start: float) -> ChildOrders:
         """The child orders on `spec`'s lot grid; fewer lots than slots spread the lots evenly over the duration."""
@@ -51,8 +55,10 @@ class Metaorder:
         lots = self.qty // spec.lot_size
         slots = max(1, math.floor(self.duration_s / self.child_interval_s + 1e-9))
         if lots >= slots:
-            return ChildOrders(self.side, lots, slots, session_start + self.start_offset_s, self.child_interval_s)
-        return ChildOrders(self.side, lots, lots, session_start + self.start_offset_s, self.duration_s / lots)
+            return ChildOrders(self.side, lots, slots, session_start + self.start_offset_s, self.child_interval_s,
+                               self.jitter)
+        return ChildOrders(self.side, lots, lots, session_start + self.start_offset_s, self.duration_s / lots,
+                           self.jitter)
 
 
 def simulate_session(

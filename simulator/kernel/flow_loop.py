@@ -1,12 +1,12 @@
 """The background flow and the matching loop, compiled: one call runs a symbol's market up to a time.
 
-Four independent event sources share the book: noise takers' market orders (their own random stream, timed
-by activity only, so paired runs with and without our metaorder see the same background takers), liquidity
-providers' limit orders and cancels (queue-reactive: a thinned side refills faster), a one-second grid that
-moves the fundamental price and the volatility/activity factor, and scheduled events (news jumps, our child
-orders, quote and snapshot sampling). Market makers quote around a reference = fundamental × flow lean, pull
-quotes the reference has moved through, and lean on the signed market volume they have seen: that reaction,
-plus the liquidity our orders consume, is the price impact. Model and sources: simulator/FLOW_MODEL.md.
+Five independent event sources share the book: intermediaries' market orders (their own random stream, timed
+by activity only, so paired runs with and without our metaorder see the same background takers), institutions
+working metaorders (`institutions`, their own stream), liquidity providers' limit orders and cancels
+(queue-reactive: a thinned side refills faster), a one-second grid that moves the fundamental price and the
+volatility/activity factors, and scheduled events (news jumps, our child orders, quote and snapshot sampling).
+Market makers quote around where the market's latent liquidity begins (`latent_book`): what trades against the
+background's liquidity consumes it, renewal restores it. Model and sources: simulator/FLOW_MODEL.md.
 """
 
 from __future__ import annotations
@@ -15,48 +15,50 @@ import math
 
 import numpy as np
 
-from simulator.kernel import matching
+from simulator.kernel import fundamental, institutions, latent_book, matching, predators
 from simulator.kernel.book_state import F64, BookState
+from simulator.kernel.borrow import borrow, borrow_book, borrow_recorder
 from simulator.kernel.flow_config import (
-    P_ADV,
     P_CANCEL_HAZARD,
     P_CHILD_DT,
+    P_CHILD_JITTER,
     P_CHILD_LOTS,
     P_CHILD_N,
     P_CHILD_SIDE,
-    P_DAILY_VOL,
-    P_FAST_WEIGHT,
+    P_FUND_STEPS,
     P_GRID,
     P_HALF_SPREAD,
-    P_IMPACT_FLOOR,
-    P_IMPACT_Y,
+    P_INFORMED_SHARE,
+    P_INST_CHILD_DT,
+    P_INST_RATE,
     P_INVENTORY_SCALE,
-    P_JUMP_RATE,
-    P_JUMP_SIGMA,
     P_LIMIT_MU,
     P_LIMIT_RATE,
     P_LOG_KEEP,
     P_LOT,
     P_MARKET_MU,
     P_MARKET_RATE,
+    P_MEAN_MARKET,
+    P_NEWS_LEAD,
+    P_NEWS_PROB,
+    P_NEWS_QTY,
+    P_PREDATOR,
     P_PULL_FRACTION,
     P_QUOTE_DT,
     P_RECORD_ORDERS,
     P_REFILL_BOOST,
     P_SESSION0,
-    P_SIGMA_S,
     P_SIZE_SIGMA,
     P_SNAP_DT,
     P_SNAP_LEVELS,
+    P_TAIL_ALPHA,
+    P_TAIL_CAP,
+    P_TAKER_SHARE,
     P_TARGET_COUNT,
-    P_TAU_FAST,
-    P_TAU_SLOW,
     P_TICK,
-    P_VALUE_BIAS,
     P_VOL_ETA,
-    P_VOL_TAU,
 )
-from simulator.kernel.jit import kernel
+from simulator.kernel.jit import inline_kernel, kernel
 from simulator.kernel.layout import (
     ASK,
     BASE,
@@ -64,6 +66,8 @@ from simulator.kernel.layout import (
     BID,
     COUNT_ASK,
     COUNT_BID,
+    F_MAKER_OWNER,
+    F_QTY,
     FLOW,
     FLOW_BID,
     FREE_COUNT,
@@ -85,11 +89,13 @@ S_TIMES, S_VOL, S_SPREAD, S_DEPTH_BID, S_DEPTH_ASK, S_ACTIVITY, S_DRIFT = range(
 
 # The flow's running state (`state` array).
 (
-    X_T, X_LOGF, X_H, X_S_FAST, X_S_SLOW, X_T_MEMORY, X_T_MARKET, X_T_BOOK, X_T_GRID, X_T_QUOTE, X_T_SNAP,
+    X_T, X_LOGF, X_H, X_H_MID, X_H_SLOW, X_T_MARKET, X_T_BOOK, X_T_GRID, X_T_QUOTE, X_T_SNAP,
     X_T_CHILD, X_CHILD_K, X_JUMP_I, X_BID_THRESHOLD, X_ASK_THRESHOLD, X_NEXT_OID, X_SEG, X_REF, X_CENTER,
-    X_INVENTORY,
-) = range(21)  # fmt: skip
-X_LEN = 21
+    X_INVENTORY, X_T_ARRIVE, X_T_INST, X_INST_ROW, X_STEP, X_LOG_VOL, X_NEWS_I, X_T_PRED, X_PRED_SIDE,
+    X_PRED_QTY, X_CHILD_LEFT, X_CHILD_RNG, X_ACTIVITY, X_RATE_BID, X_RATE_ASK, X_RATE_CANCEL, X_LATENT,
+) = range(36)  # fmt: skip
+# The latent book's state (latent_book.L_*) fills the last L_LEN cells.
+X_LEN = X_LATENT + latent_book.L_LEN
 
 # What `run_flow` stopped for.
 DONE, FULL, NEED_POOL, NEED_WINDOW = range(4)
@@ -110,57 +116,30 @@ def segment_at(sched: F64, t: float) -> int:
 
 
 @kernel
-def flow_lean(p: F64, x: F64, vol_mult: float) -> float:
-    """Log-price lean of market makers' fair value on the signed market volume they remember."""
-    w = p[P_FAST_WEIGHT]
-    s = w * x[X_S_FAST] + (1.0 - w) * x[X_S_SLOW]
-    floor = p[P_IMPACT_FLOOR]
-    size = math.sqrt((floor + abs(s)) / p[P_ADV]) - math.sqrt(floor / p[P_ADV])
-    return math.copysign(p[P_IMPACT_Y] * p[P_DAILY_VOL] * vol_mult * size, s)
-
-
-@kernel
 def _buy_probability(p: F64, x: F64, sched: F64) -> float:
-    # Value traders lean against the makers' flow lean: they sell into a price pushed above the fundamental.
-    # Intermediaries among them trade their own net position back towards flat (their sides alone, never ours).
+    # Intermediaries trade their own net position back towards flat (their sides alone, never ours).
     prob = 0.5
     if p[P_INVENTORY_SCALE] > 0:
         prob -= 0.5 * math.tanh(x[X_INVENTORY] / (p[P_INVENTORY_SCALE] * _market_rate(p, x, sched)))
-    lean = math.log(x[X_REF] * p[P_TICK]) - x[X_LOGF]
-    scale = p[P_IMPACT_Y] * p[P_DAILY_VOL] * sched[S_VOL, int(x[X_SEG])] * 0.1
-    if scale > 0:
-        prob -= p[P_VALUE_BIAS] * math.tanh(lean / scale)
     return float(min(max(prob, 0.0), 1.0))
 
 
 @kernel
-def _remember(p: F64, x: F64, t: float, signed_qty: float) -> None:
-    # Decay both memories to `t`, then add what just traded.
-    dt = t - x[X_T_MEMORY]
-    if dt > 0:
-        x[X_S_FAST] *= math.exp(-dt / p[P_TAU_FAST])
-        x[X_S_SLOW] *= math.exp(-dt / p[P_TAU_SLOW])
-        x[X_T_MEMORY] = t
-    x[X_S_FAST] += signed_qty
-    x[X_S_SLOW] += signed_qty
-
-
-@kernel
 def remember_trade(p: F64, x: F64, t: float, signed_qty: float) -> None:
-    """A client's order took `signed_qty` (+ bought, - sold) from the book at `t`: makers remember it like
-    any market order, and their fair value leans on it at the next flow step."""
-    _remember(p, x, max(t, x[X_T_MEMORY]), signed_qty)
+    """A client's order took `signed_qty` (+ bought, - sold) of the background's liquidity at `t`: it consumed
+    latent liquidity like any market order, and makers' quotes follow at the next flow step."""
+    latent_book.consume(p, x, X_LATENT, max(t, x[X_LATENT + latent_book.L_T]), signed_qty)
 
 
 @kernel
 def _reference(p: F64, x: F64, sched: F64) -> float:
     seg = int(x[X_SEG])
-    ref = math.exp(x[X_LOGF] + flow_lean(p, x, sched[S_VOL, seg])) / p[P_TICK]
+    ref = math.exp(x[X_LOGF] + latent_book.front(p, x, X_LATENT, sched[S_VOL, seg])) / p[P_TICK]
     x[X_REF] = ref
     return float(ref)
 
 
-@kernel
+@inline_kernel
 def _record_order(p: F64, rec: Recorder, t: float, kind: int, side: int, price: int, qty: int) -> None:
     if p[P_RECORD_ORDERS] > 0:
         n = rec.counts[C_ORDERS]
@@ -172,7 +151,7 @@ def _record_order(p: F64, rec: Recorder, t: float, kind: int, side: int, price: 
         rec.counts[C_ORDERS] = n + 1
 
 
-@kernel
+@inline_kernel
 def _touch(p: F64, x: F64, sched: F64, side: int) -> int:
     # Where market makers put their best quote on `side` around the reference.
     half = p[P_HALF_SPREAD] * sched[S_SPREAD, int(x[X_SEG])]
@@ -181,7 +160,7 @@ def _touch(p: F64, x: F64, sched: F64, side: int) -> int:
     return math.floor(float(x[X_REF] + half + 0.5))
 
 
-@kernel
+@inline_kernel
 def _quote(book: BookState, p: F64, x: F64, rec: Recorder, t: float, side: int, price: int, qty: int) -> None:
     # A background limit order, unless its price falls outside the book's window.
     if price > 0 and matching.in_window(book, price):
@@ -192,7 +171,7 @@ def _quote(book: BookState, p: F64, x: F64, rec: Recorder, t: float, side: int, 
         _record_order(p, rec, t, _LIMIT, side, price, qty)
 
 
-@kernel
+@inline_kernel
 def _distance(p: F64, rng: np.random.Generator) -> int:
     # Ticks behind the touch: geometric, so depth decays away from the touch.
     if p[P_LOG_KEEP] == -math.inf:
@@ -259,25 +238,54 @@ def _requote(book: BookState, p: F64, x: F64, sched: F64, rec: Recorder, rng: np
             _move_level(book, p, x, sched, rec, rng, t, side, best)
 
 
-@kernel
+@inline_kernel
 def _size(rng: np.random.Generator, mu: float, sigma: float, lot: float) -> int:
     lots = round(math.exp(mu + sigma * rng.standard_normal()) / lot)
     return int(max(lots, 1) * lot)
 
 
 @kernel
+def _market_size(p: F64, rng: np.random.Generator) -> int:
+    # Lognormal body times a capped Pareto factor: the power-law tail of trade sizes.
+    tail = min((1.0 - rng.random()) ** (-1.0 / p[P_TAIL_ALPHA]), p[P_TAIL_CAP])
+    lots = round(math.exp(p[P_MARKET_MU] + p[P_SIZE_SIGMA] * rng.standard_normal()) * tail / p[P_LOT])
+    return int(max(lots, 1) * p[P_LOT])
+
+
+@inline_kernel
 def _market_rate(p: F64, x: F64, sched: F64) -> float:
-    return float(p[P_MARKET_RATE] * sched[S_ACTIVITY, int(x[X_SEG])] * _activity_factor(p, x))
+    # Intermediaries' market orders (institutions' children come on top).
+    return float(p[P_MARKET_RATE] * p[P_TAKER_SHARE] * _pace(x, sched) * _activity_factor(p, x))
 
 
-@kernel
+@inline_kernel
+def _pace(x: F64, sched: F64) -> float:
+    return float(sched[S_ACTIVITY, int(x[X_SEG])])
+
+
+@inline_kernel
+def _log_vol(x: F64) -> float:
+    return float(x[X_LOG_VOL])
+
+
+@inline_kernel
 def _activity_factor(p: F64, x: F64) -> float:
-    # exp(H) normalised to mean 1: busy and volatile periods come together.
-    eta = p[P_VOL_ETA]
-    return math.exp(x[X_H] + eta * eta / 2.0)
+    # exp(H) normalised to mean 1: busy and volatile periods come together (H moves on the grid: kept there).
+    return float(x[X_ACTIVITY])
 
 
 @kernel
+def _update_activity(p: F64, x: F64) -> None:
+    eta = p[P_VOL_ETA]
+    x[X_ACTIVITY] = math.exp(_log_vol(x) + eta * eta / 2.0)
+
+
+@kernel
+def _arrival_rate(p: F64, x: F64, sched: F64) -> float:
+    return float(p[P_INST_RATE] * _pace(x, sched) * _activity_factor(p, x))
+
+
+@inline_kernel
 def _side_limit_rate(book: BookState, p: F64, x: F64, sched: F64, side: int) -> float:
     depth = sched[S_DEPTH_BID + side, int(x[X_SEG])]
     target = p[P_TARGET_COUNT] * depth
@@ -286,7 +294,7 @@ def _side_limit_rate(book: BookState, p: F64, x: F64, sched: F64, side: int) -> 
     return float(p[P_LIMIT_RATE] * depth * boost)
 
 
-@kernel
+@inline_kernel
 def _book_rates(book: BookState, p: F64, x: F64, sched: F64) -> tuple[float, float, float]:
     scale = sched[S_ACTIVITY, int(x[X_SEG])] * _activity_factor(p, x)
     bid = _side_limit_rate(book, p, x, sched, BID) * scale
@@ -295,11 +303,19 @@ def _book_rates(book: BookState, p: F64, x: F64, sched: F64) -> tuple[float, flo
     return bid, ask, cancel
 
 
-@kernel
+@inline_kernel
+def _next_book_event(book: BookState, p: F64, x: F64, sched: F64, rng: np.random.Generator, t: float) -> None:
+    bid, ask, cancel = _book_rates(book, p, x, sched)
+    x[X_RATE_BID], x[X_RATE_ASK], x[X_RATE_CANCEL] = bid, ask, cancel
+    x[X_T_BOOK] = t + rng.standard_exponential() / (bid + ask + cancel)
+
+
+@inline_kernel
 def _book_event(book: BookState, p: F64, x: F64, sched: F64, rec: Recorder, rng: np.random.Generator,
                 t: float) -> None:  # fmt: skip
-    # One liquidity provider event: a limit order on either side, or a cancel of a random flow order.
-    bid, ask, cancel = _book_rates(book, p, x, sched)
+    # One liquidity provider event: a limit order on either side, or a cancel of a random flow order, picked by
+    # the rates its clock was drawn with (they move by one order's worth between events).
+    bid, ask, cancel = x[X_RATE_BID], x[X_RATE_ASK], x[X_RATE_CANCEL]
     total = bid + ask + cancel
     pick = rng.random() * total
     if pick < bid + ask:
@@ -320,43 +336,111 @@ def _book_event(book: BookState, p: F64, x: F64, sched: F64, rec: Recorder, rng:
 
 @kernel
 def _take(book: BookState, p: F64, x: F64, sched: F64, rec: Recorder, rng: np.random.Generator, t: float,
-          side: int, qty: int, owner: int) -> None:  # fmt: skip
-    # A market order; makers remember the signed volume it traded and re-quote.
+          side: int, qty: int, owner: int) -> int:  # fmt: skip
+    # A market order; what it took from the background's liquidity consumes latent liquidity, and makers
+    # re-quote. What it took from a client's resting order did not: that client supplied it. Returns what it
+    # printed on the tape.
+    first = book.meta[NFILL]
     leaves = matching.match(book, side, qty, NONE, int(x[X_NEXT_OID]), owner, t)
     x[X_NEXT_OID] -= 1
-    traded = qty - leaves
-    _remember(p, x, t, float(traded if side == BID else -traded))
+    taken = 0
+    for n in range(first, book.meta[NFILL]):
+        if book.fills[n, F_MAKER_OWNER] == FLOW:
+            taken += book.fills[n, F_QTY]
+    latent_book.consume(p, x, X_LATENT, t, float(taken if side == BID else -taken))
     _requote(book, p, x, sched, rec, rng, t)
+    return qty - leaves
 
 
 @kernel
-def _grid_step(book: BookState, p: F64, x: F64, sched: F64, jumps_t: F64, jumps_bps: F64, rec: Recorder,
-               rng: np.random.Generator, rng_makers: np.random.Generator, t: float) -> None:  # fmt: skip
-    # Move the fundamental and the volatility factor one grid step; apply scheduled news due by now.
-    dt = p[P_GRID]
+def watch_print(p: F64, x: F64, pred: F64, side: int, qty: int, t: float) -> None:
+    """Predators saw a market order of `qty` on `side` print at `t`: when it completes a schedule's pattern, they
+    plan to act just before its next child."""
+    if p[P_PREDATOR] <= 0 or qty <= 0:
+        return
+    due = predators.observe(pred, side, qty, t)
+    if due < math.inf:
+        x[X_T_PRED] = due - predators.lead(due - t)
+        x[X_PRED_SIDE] = side
+        x[X_PRED_QTY] = qty
+
+
+@kernel
+def _predate(book: BookState, p: F64, x: F64, sched: F64, rec: Recorder, rng: np.random.Generator,
+             t: float) -> None:  # fmt: skip
+    # Just before the expected child: take ahead of it, then offer what was taken back at the far touch.
+    side = int(x[X_PRED_SIDE])
+    lots = round(p[P_PREDATOR] * x[X_PRED_QTY] / p[P_LOT])
+    x[X_T_PRED] = math.inf
+    if lots < 1:
+        return
+    qty = int(lots * p[P_LOT])
+    _take(book, p, x, sched, rec, rng, t, side, qty, FLOW)
+    rec.counts[C_MARKETS] += 1
+    _record_order(p, rec, t, _MARKET, side, NONE, qty)
+    far = book.meta[BEST_BID + 1 - side]
+    if far != NONE:
+        _quote(book, p, x, rec, t, 1 - side, far, qty)
+
+
+@kernel
+def _grid_step(book: BookState, p: F64, x: F64, sched: F64, jumps_t: F64, jumps_bps: F64, rec: Recorder, fund: F64,
+               inst: F64, rng: np.random.Generator, rng_makers: np.random.Generator, rng_news: np.random.Generator,
+               t: float) -> None:  # fmt: skip
+    # Apply this step's fundamental move (drawn an hour ago) and draw the one an hour ahead; apply scheduled news
+    # due by now; informed traders learn of news an hour or less before it.
     x[X_SEG] = segment_at(sched, t - p[P_SESSION0])
-    seg = int(x[X_SEG])
-    vol_mult = sched[S_VOL, seg]
-    eta = p[P_VOL_ETA]
-    tau = p[P_VOL_TAU]
-    x[X_H] += (-eta * eta - x[X_H]) * dt / tau + eta * math.sqrt(2.0 * dt / tau) * rng.standard_normal()
-    sigma = p[P_SIGMA_S] * vol_mult * math.exp(x[X_H])
-    step = sigma * math.sqrt(dt)
-    x[X_LOGF] += step * rng.standard_normal() - step * step / 2.0 + sched[S_DRIFT, seg] * 1e-4 * dt / 3600.0
-    if rng.random() < p[P_JUMP_RATE] * dt:
-        x[X_LOGF] += p[P_JUMP_SIGMA] * vol_mult * rng.standard_normal()
+    step = int(x[X_STEP])
+    slot = step % int(p[P_FUND_STEPS])
+    x[X_LOGF] += fund[fundamental.F_MOVE, slot] + fund[fundamental.F_JUMP, slot]
+    x[X_LOG_VOL] = fund[fundamental.F_LOGVOL, slot]
+    _update_activity(p, x)
+    ahead = int(p[P_FUND_STEPS])
+    fundamental.draw(p, x[X_H:X_H_SLOW + 1], sched, fund, rng, step + ahead, t + ahead * p[P_GRID])
+    x[X_STEP] = step + 1
     k = int(x[X_JUMP_I])
     while k < len(jumps_t) and p[P_SESSION0] + jumps_t[k] <= t:
         x[X_LOGF] += math.log1p(jumps_bps[k] * 1e-4)
         k += 1
     x[X_JUMP_I] = k
-    _remember(p, x, t, 0.0)
+    _informed_of_news(p, x, jumps_t, jumps_bps, fund, inst, rng_news, t)
+    latent_book.consume(p, x, X_LATENT, t, 0.0)
     _requote(book, p, x, sched, rec, rng_makers, t)
     ref = x[X_REF]
     base = book.meta[BASE]
     margin = book.meta[WIDTH] // 8
     if ref - base < margin or base + book.meta[WIDTH] - ref < margin:
         x[X_CENTER] = ref
+
+
+@kernel
+def _informed_of_news(p: F64, x: F64, jumps_t: F64, jumps_bps: F64, fund: F64, inst: F64,
+                      rng_news: np.random.Generator, t: float) -> None:  # fmt: skip
+    # A scheduled release or a random jump `P_NEWS_LEAD` ahead is learnt, with probability `P_NEWS_PROB`, by an
+    # informed trader who trades its direction until it happens (their coin has its own stream: turning them on
+    # changes nothing else).
+    if p[P_NEWS_PROB] <= 0:
+        return
+    lead = p[P_NEWS_LEAD]
+    k = int(x[X_NEWS_I])
+    while k < len(jumps_t) and p[P_SESSION0] + jumps_t[k] - lead <= t:
+        until = p[P_SESSION0] + jumps_t[k]
+        if until > t and jumps_bps[k] != 0 and rng_news.random() < p[P_NEWS_PROB]:
+            _trade_ahead(p, inst, t, until, jumps_bps[k])
+        k += 1
+    x[X_NEWS_I] = k
+    steps = int(lead / p[P_GRID])
+    jump = fundamental.jump_ahead(p, fund, int(x[X_STEP]) + steps - 1)
+    if jump != 0 and rng_news.random() < p[P_NEWS_PROB]:
+        _trade_ahead(p, inst, t, t + steps * p[P_GRID], jump)
+
+
+@kernel
+def _trade_ahead(p: F64, inst: F64, t: float, until: float, direction: float) -> None:
+    qty = int(max(round(p[P_NEWS_QTY] / p[P_LOT]), 1) * p[P_LOT])
+    children = max(qty / p[P_MEAN_MARKET], 1.0)
+    gap = (until - t) / children
+    institutions.start(inst, t + gap * 0.5, BID if direction > 0 else ASK, qty, gap, True)
 
 
 @kernel
@@ -392,10 +476,38 @@ def _sample_snapshot(book: BookState, p: F64, rec: Recorder, t: float) -> None:
 def _child_qty(p: F64, k: int) -> int:
     n = int(p[P_CHILD_N])
     lots = int(p[P_CHILD_LOTS])
-    return int((lots // n + (1 if k < lots % n else 0)) * p[P_LOT])
+    return int(lots // n + (1 if k < lots % n else 0))
 
 
 @kernel
+def _uniform(x: F64) -> float:
+    # Our children's own jitter stream (a 31-bit LCG in the state): it never touches the background's streams.
+    x[X_CHILD_RNG] = (1103515245.0 * x[X_CHILD_RNG] + 12345.0) % 2147483648.0
+    return float(x[X_CHILD_RNG] / 2147483648.0)
+
+
+@kernel
+def _our_child(book: BookState, p: F64, x: F64, sched: F64, pred: F64, rec: Recorder, rng: np.random.Generator,
+               t: float) -> None:  # fmt: skip
+    # Our metaorder's next child: even slices at even intervals, or with `P_CHILD_JITTER` both drawn within
+    # +-jitter of them (the last child takes what is left).
+    k = int(x[X_CHILD_K])
+    last = k + 1 >= p[P_CHILD_N]
+    jitter = p[P_CHILD_JITTER]
+    lots = _child_qty(p, k)
+    if jitter > 0:
+        lots = max(round(lots * (1.0 + jitter * (2.0 * _uniform(x) - 1.0))), 1)
+    lots = int(x[X_CHILD_LEFT]) if last else min(lots, int(x[X_CHILD_LEFT]))
+    x[X_CHILD_LEFT] -= lots
+    side = int(p[P_CHILD_SIDE])
+    if lots > 0:
+        watch_print(p, x, pred, side, _take(book, p, x, sched, rec, rng, t, side, int(lots * p[P_LOT]), OURS), t)
+    x[X_CHILD_K] = k + 1
+    gap = p[P_CHILD_DT] * (1.0 + jitter * (2.0 * _uniform(x) - 1.0)) if jitter > 0 else p[P_CHILD_DT]
+    x[X_T_CHILD] = t + gap if not last else math.inf
+
+
+@inline_kernel
 def _room(book: BookState, p: F64, rec: Recorder) -> int:
     # Stop before an event could overrun a buffer: one event fills at most every resting order.
     meta = book.meta
@@ -414,10 +526,55 @@ def _room(book: BookState, p: F64, rec: Recorder) -> int:
 
 
 @kernel
+def _institution_child(book: BookState, p: F64, x: F64, sched: F64, inst: F64, pred: F64, rec: Recorder,
+                       rng_inst: np.random.Generator, rng_news: np.random.Generator, rng_makers: np.random.Generator,
+                       t: float) -> None:  # fmt: skip
+    # The institution whose child is due sends it: a market order, sized like any, never beyond its parent.
+    # Informed traders and scheduled metaorders (fixed pace) draw from their own stream, so that turning them on
+    # leaves the other institutions' draws alone.
+    k = int(x[X_INST_ROW])
+    rng = rng_news if inst[k, institutions.I_FIXED] > 0 else rng_inst
+    side = int(inst[k, institutions.I_SIDE])
+    qty = min(_market_size(p, rng), int(inst[k, institutions.I_REMAINING]))
+    if qty > 0:
+        watch_print(p, x, pred, side, _take(book, p, x, sched, rec, rng_makers, t, side, qty, FLOW), t)
+        rec.counts[C_MARKETS] += 1
+        _record_order(p, rec, t, _MARKET, side, NONE, qty)
+    institutions.child_sent(p, inst, rng, k, max(qty, 1), t, _pace(x, sched) * _activity_factor(p, x))
+    _next_institution(x, inst)
+
+
+@kernel
+def _arrive(p: F64, x: F64, fund: F64, inst: F64, rng: np.random.Generator, t: float, pace: float) -> None:
+    # A new metaorder: informed ones know where the fundamental goes over the time they will take, the others'
+    # side is a coin toss.
+    qty = institutions.parent_size(p, rng)
+    if rng.random() < p[P_INFORMED_SHARE]:
+        steps = int(institutions.duration(p, qty, p[P_MEAN_MARKET]) / p[P_GRID]) + 1
+        side = BID if fundamental.ahead(p, fund, int(x[X_STEP]), steps) > 0 else ASK
+    else:
+        side = BID if rng.random() < 0.5 else ASK
+    gap = p[P_INST_CHILD_DT]
+    institutions.start(inst, t + rng.standard_exponential() * gap / pace, side, qty, gap, False)
+
+
+@kernel
+def _next_institution(x: F64, inst: F64) -> None:
+    row, when = institutions.next_child(inst)
+    x[X_INST_ROW] = row
+    x[X_T_INST] = when
+
+
+@kernel
 def run_flow(book: BookState, p: F64, x: F64, sched: F64, jumps_t: F64, jumps_bps: F64, rec: Recorder,
-             rng_takers: np.random.Generator, rng_makers: np.random.Generator, rng_fundamental: np.random.Generator,
+             fund: F64, inst: F64, pred: F64, rng_takers: np.random.Generator, rng_makers: np.random.Generator,
+             rng_fundamental: np.random.Generator, rng_inst: np.random.Generator, rng_news: np.random.Generator,
              until: float) -> int:  # fmt: skip
     """Run every event due at or before `until`; return DONE, or why it stopped early (state is kept)."""
+    # Borrowed views: the caller holds the arrays; inside, their reference counts would cost more than the events.
+    book, rec = borrow_book(book), borrow_recorder(rec)
+    p, x, sched, jumps_t, jumps_bps = borrow(p), borrow(x), borrow(sched), borrow(jumps_t), borrow(jumps_bps)
+    fund, inst, pred = borrow(fund), borrow(inst), borrow(pred)
     while True:
         if x[X_CENTER] > 0:
             return NEED_WINDOW
@@ -426,35 +583,43 @@ def run_flow(book: BookState, p: F64, x: F64, sched: F64, jumps_t: F64, jumps_bp
             return status
         t_market, t_book, t_grid = x[X_T_MARKET], x[X_T_BOOK], x[X_T_GRID]
         t_quote, t_snap, t_child = x[X_T_QUOTE], x[X_T_SNAP], x[X_T_CHILD]
-        t = min(t_market, t_book, t_grid, t_quote, t_snap, t_child)
+        t_arrive, t_inst, t_pred = x[X_T_ARRIVE], x[X_T_INST], x[X_T_PRED]
+        t = min(t_market, t_book, t_grid, t_quote, t_snap, t_child, t_arrive, t_inst, t_pred)
         if t > until:
             x[X_T] = until
             return DONE
         x[X_T] = t
         if t == t_grid:
-            _grid_step(book, p, x, sched, jumps_t, jumps_bps, rec, rng_fundamental, rng_makers, t)
+            _grid_step(book, p, x, sched, jumps_t, jumps_bps, rec, fund, inst, rng_fundamental, rng_makers, rng_news,
+                       t)  # fmt: skip
+            _next_institution(x, inst)
             x[X_T_GRID] = t + p[P_GRID]
-            # Rates changed: exponential clocks are memoryless, so both streams draw afresh.
+            # Rates changed: exponential clocks are memoryless, so every stream draws afresh.
             x[X_T_MARKET] = t + rng_takers.standard_exponential() / _market_rate(p, x, sched)
-            bid, ask, cancel = _book_rates(book, p, x, sched)
-            x[X_T_BOOK] = t + rng_makers.standard_exponential() / (bid + ask + cancel)
+            _next_book_event(book, p, x, sched, rng_makers, t)
+            rate = _arrival_rate(p, x, sched)
+            x[X_T_ARRIVE] = t + rng_inst.standard_exponential() / rate if rate > 0 else math.inf
         elif t == t_market:
             side = BID if rng_takers.random() < _buy_probability(p, x, sched) else ASK
-            qty = _size(rng_takers, p[P_MARKET_MU], p[P_SIZE_SIGMA], p[P_LOT])
+            qty = _market_size(p, rng_takers)
             x[X_INVENTORY] += qty if side == BID else -qty
-            _take(book, p, x, sched, rec, rng_makers, t, side, qty, FLOW)
+            watch_print(p, x, pred, side, _take(book, p, x, sched, rec, rng_makers, t, side, qty, FLOW), t)
             rec.counts[C_MARKETS] += 1
             _record_order(p, rec, t, _MARKET, side, NONE, qty)
             x[X_T_MARKET] = t + rng_takers.standard_exponential() / _market_rate(p, x, sched)
         elif t == t_book:
             _book_event(book, p, x, sched, rec, rng_makers, t)
-            bid, ask, cancel = _book_rates(book, p, x, sched)
-            x[X_T_BOOK] = t + rng_makers.standard_exponential() / (bid + ask + cancel)
+            _next_book_event(book, p, x, sched, rng_makers, t)
+        elif t == t_inst:
+            _institution_child(book, p, x, sched, inst, pred, rec, rng_inst, rng_news, rng_makers, t)
+        elif t == t_arrive:
+            _arrive(p, x, fund, inst, rng_inst, t, _pace(x, sched) * _activity_factor(p, x))
+            _next_institution(x, inst)
+            x[X_T_ARRIVE] = t + rng_inst.standard_exponential() / _arrival_rate(p, x, sched)
+        elif t == t_pred:
+            _predate(book, p, x, sched, rec, rng_makers, t)
         elif t == t_child:
-            k = int(x[X_CHILD_K])
-            _take(book, p, x, sched, rec, rng_makers, t, int(p[P_CHILD_SIDE]), _child_qty(p, k), OURS)
-            x[X_CHILD_K] = k + 1
-            x[X_T_CHILD] = t + p[P_CHILD_DT] if k + 1 < p[P_CHILD_N] else math.inf
+            _our_child(book, p, x, sched, pred, rec, rng_makers, t)
         elif t == t_quote:
             _sample_quote(book, rec, t)
             x[X_T_QUOTE] = t + p[P_QUOTE_DT]

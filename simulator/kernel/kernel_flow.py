@@ -52,6 +52,7 @@ class KernelFlow:
         """Run one symbol's flow up to `until`; return its trades, oldest first."""
         return self.flows[symbol].run(book, until)
 
-    def client_traded(self, symbol: str, t: float, signed_qty: int) -> None:
-        """Tell `symbol`'s market makers that a client order took `signed_qty` (+ bought, - sold)."""
-        self.flows[symbol].client_traded(t, signed_qty)
+    def client_traded(self, symbol: str, t: float, buy: bool, printed: int, from_background: int) -> None:
+        """Tell `symbol`'s flow that a client's order printed `printed` units at `t`, `from_background` of them
+        taken from the background's liquidity (see `SymbolFlow.client_traded`)."""
+        self.flows[symbol].client_traded(t, buy, printed, from_background)

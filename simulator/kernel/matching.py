@@ -7,7 +7,7 @@ book's window (the Python wrapper moves the window first). Every trade is append
 from __future__ import annotations
 
 from simulator.kernel.book_state import I64, BookState
-from simulator.kernel.jit import kernel
+from simulator.kernel.jit import inline_kernel, kernel
 from simulator.kernel.layout import (
     BASE,
     BEST_BID,
@@ -59,24 +59,24 @@ def order_problem(qty: int, lot: int, is_limit: bool, price: int) -> int:
     return OK
 
 
-@kernel
+@inline_kernel
 def in_window(book: BookState, price: int) -> bool:
     """True when a level for `price` exists in the book's window."""
     return bool(book.meta[BASE] <= price < book.meta[BASE] + book.meta[WIDTH])
 
 
-@kernel
+@inline_kernel
 def leaves_of(book: BookState, slot: int) -> int:
     """Unfilled quantity of a resting order."""
     return int(book.orders[slot, QTY] - book.orders[slot, FILLED])
 
 
-@kernel
+@inline_kernel
 def _better(side: int, price: int, than: int) -> bool:
     return than == NONE or (price > than if side == BID else price < than)
 
 
-@kernel
+@inline_kernel
 def _rescan(book: BookState, side: int, start: int) -> None:
     # The best level emptied: walk away from the spread to the next occupied level.
     meta = book.meta
@@ -92,7 +92,7 @@ def _rescan(book: BookState, side: int, start: int) -> None:
     meta[BEST_BID + side] = price
 
 
-@kernel
+@inline_kernel
 def _flow_add(book: BookState, slot: int) -> None:
     meta = book.meta
     n = meta[NFLOW]
@@ -102,7 +102,7 @@ def _flow_add(book: BookState, slot: int) -> None:
     meta[FLOW_BID + book.orders[slot, SIDE]] += 1
 
 
-@kernel
+@inline_kernel
 def _flow_remove(book: BookState, slot: int) -> None:
     meta = book.meta
     orders = book.orders
@@ -115,7 +115,7 @@ def _flow_remove(book: BookState, slot: int) -> None:
     meta[FLOW_BID + orders[slot, SIDE]] -= 1
 
 
-@kernel
+@inline_kernel
 def allocate(book: BookState) -> int:
     """Take a free slot (the caller makes sure one is free: meta[FREE_COUNT] > 0)."""
     meta = book.meta
@@ -125,7 +125,7 @@ def allocate(book: BookState) -> int:
     return int(slot)
 
 
-@kernel
+@inline_kernel
 def _release(book: BookState, slot: int) -> None:
     meta = book.meta
     book.orders[slot, PRICE] = NONE
@@ -134,7 +134,7 @@ def _release(book: BookState, slot: int) -> None:
     meta[FREE_COUNT] += 1
 
 
-@kernel
+@inline_kernel
 def _push(book: BookState, slot: int) -> None:
     # Join the back of the order's level.
     orders = book.orders
@@ -159,7 +159,7 @@ def _push(book: BookState, slot: int) -> None:
         _flow_add(book, slot)
 
 
-@kernel
+@inline_kernel
 def _unlink(book: BookState, slot: int) -> None:
     # Leave the level wherever the order stands; the slot stays allocated.
     orders = book.orders
@@ -186,7 +186,7 @@ def _unlink(book: BookState, slot: int) -> None:
         _rescan(book, side, price)
 
 
-@kernel
+@inline_kernel
 def match(book: BookState, side: int, qty: int, limit: int, taker_oid: int, taker_owner: int, t: float) -> int:
     """Trade an incoming order of `side` against the other side up to `limit` (NONE: any price); return leaves."""
     orders = book.orders
@@ -237,7 +237,7 @@ def match(book: BookState, side: int, qty: int, limit: int, taker_oid: int, take
     return leaves
 
 
-@kernel
+@inline_kernel
 def submit(
     book: BookState, oid: int, owner: int, side: int, qty: int, price: int, rests: bool, t: float
 ) -> tuple[int, int]:
@@ -251,7 +251,7 @@ def submit(
     return leaves, rest(book, oid, owner, side, price, qty, qty - leaves)
 
 
-@kernel
+@inline_kernel
 def rest(book: BookState, oid: int, owner: int, side: int, price: int, qty: int, filled: int) -> int:
     """Queue an order at the back of its level without matching; return its slot (needs a free slot)."""
     slot = allocate(book)
@@ -266,7 +266,7 @@ def rest(book: BookState, oid: int, owner: int, side: int, price: int, qty: int,
     return slot
 
 
-@kernel
+@inline_kernel
 def cancel(book: BookState, slot: int) -> int:
     """Pull a resting order; return the quantity it still had."""
     leaves = leaves_of(book, slot)

@@ -12,12 +12,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.instruments import SymbolSpec
+from simulator.kernel import fundamental, institutions, latent_book, predators
 from simulator.kernel.book_state import F64, I64
 from simulator.kernel.flow_config import (
     P_CHILD_DT,
+    P_CHILD_JITTER,
     P_CHILD_LOTS,
     P_CHILD_N,
     P_CHILD_SIDE,
+    P_FUND_STEPS,
+    P_GRID,
+    P_INST_CHILD_DT,
+    P_INST_RATE,
+    P_LOT,
+    P_MEAN_MARKET,
+    P_NEWS_LEAD,
+    P_NEWS_PROB,
+    P_NEWS_QTY,
+    P_PREDATOR,
     P_QUOTE_DT,
     P_RECORD_ORDERS,
     P_SNAP_DT,
@@ -33,21 +45,30 @@ from simulator.kernel.flow_loop import (
     X_ASK_THRESHOLD,
     X_BID_THRESHOLD,
     X_CENTER,
+    X_CHILD_LEFT,
+    X_CHILD_RNG,
     X_H,
+    X_H_MID,
+    X_H_SLOW,
+    X_INST_ROW,
+    X_LATENT,
     X_LEN,
     X_LOGF,
     X_NEXT_OID,
     X_REF,
     X_T,
+    X_T_ARRIVE,
     X_T_BOOK,
     X_T_CHILD,
     X_T_GRID,
+    X_T_INST,
     X_T_MARKET,
-    X_T_MEMORY,
+    X_T_PRED,
     X_T_QUOTE,
     X_T_SNAP,
     remember_trade,
     run_flow,
+    watch_print,
 )
 from simulator.kernel.layout import BID
 from simulator.kernel.recorder import (
@@ -61,9 +82,11 @@ from simulator.kernel.recorder import (
     new_recorder,
 )
 from simulator.order_book import FillBatch, OrderBook
-from simulator.regime import RegimeSchedule
+from simulator.regime import Participants, RegimeSchedule
 
 _CHUNK = 65_536
+# How far back metaorders still working at the start may have begun.
+_BURN_IN_S = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +102,15 @@ class Recording:
 
 @dataclass(frozen=True, slots=True)
 class ChildOrders:
-    """`count` evenly spaced market orders of `side` (+1 buy, -1 sell) from `start`, `lots` lots in all."""
+    """`count` evenly spaced market orders of `side` (+1 buy, -1 sell) from `start`, `lots` lots in all; with
+    `jitter` j > 0 each child's size and the gap to the next are drawn within +-j of the even ones."""
 
     side: int
     lots: int
     count: int
     start: float
     interval_s: float
+    jitter: float = 0.0
 
 
 def pack_schedule(schedule: RegimeSchedule) -> tuple[F64, F64, F64]:
@@ -117,20 +142,41 @@ class SymbolFlow:
         children: ChildOrders | None = None,
     ) -> None:
         config = config or FlowConfig()
+        schedule = schedule or RegimeSchedule.calm()
         self.spec = spec
         self.params = pack_params(spec, config, session_start)
-        self.sched, self.jump_times, self.jump_bps = pack_schedule(schedule or RegimeSchedule.calm())
-        takers, makers, fundamental = (np.random.default_rng(s) for s in seed.spawn(3))
-        self._rngs = (takers, makers, fundamental)
+        self.sched, self.jump_times, self.jump_bps = pack_schedule(schedule)
+        self.session_start = session_start
+        # Institutions and informed traders draw from their own streams (the first three are as before).
+        takers, makers, fund_rng, inst, news = (np.random.default_rng(s) for s in seed.spawn(5))
+        self._rngs = (takers, makers, fund_rng, inst, news)
+        self._participants(schedule.participants)
+        self.institutions = np.zeros((institutions.SLOTS, institutions.I_COLUMNS), dtype=np.float64)
+        self.predators = np.zeros((2, predators.ROWS, predators.R_COLUMNS), dtype=np.float64)
+        self._jitter_seed = float(seed.generate_state(1)[0] % 2**31)
         x = np.zeros(X_LEN, dtype=np.float64)
-        x[X_T] = x[X_T_GRID] = x[X_T_MEMORY] = start
+        x[X_T] = x[X_T_GRID] = x[X_LATENT + latent_book.L_T] = start
         x[X_T_MARKET] = x[X_T_BOOK] = x[X_T_CHILD] = x[X_T_QUOTE] = x[X_T_SNAP] = math.inf
+        x[X_T_ARRIVE] = x[X_T_INST] = x[X_T_PRED] = math.inf
+        x[X_INST_ROW] = -1
         x[X_LOGF] = math.log(spec.ref_price)
         x[X_REF] = spec.ref_ticks
-        x[X_H] = -(config.vol_eta**2) + config.vol_eta * fundamental.standard_normal()
+        share = config.vol_eta**2 / 3.0
+        for k in (X_H, X_H_MID, X_H_SLOW):
+            x[k] = -share + math.sqrt(share) * fund_rng.standard_normal()
+        # The fundamental's path is drawn an hour ahead (`fundamental`): the first hour now.
+        steps = int(self.params[P_FUND_STEPS])
+        self.fund = np.zeros((fundamental.F_ROWS, steps), dtype=np.float64)
+        for k in range(steps):
+            fundamental.draw(self.params, x[X_H:X_H_SLOW + 1], self.sched, self.fund, fund_rng, k,
+                             start + k * self.params[P_GRID])
         x[X_BID_THRESHOLD], x[X_ASK_THRESHOLD] = math.inf, -math.inf
         x[X_NEXT_OID] = -1
         self.state = x
+        self._working_metaorders(start, inst)
+        self._scheduled_metaorders(schedule.participants.scheduled_flows)
+        row, when = institutions.next_child(self.institutions)
+        x[X_INST_ROW], x[X_T_INST] = row, when
         self._recording = recording
         if recording is not None:
             self._record(recording)
@@ -157,15 +203,18 @@ class SymbolFlow:
 
     @property
     def reference(self) -> float:
-        """Market makers' fair value now (fundamental leaned on the order flow they have seen), as a price."""
+        """Market makers' fair value now (where the remaining latent liquidity begins), as a price."""
         return float(self.state[X_REF] * self.params[P_TICK])
 
     def run(self, book: OrderBook, until: float) -> list[FillBatch]:
         """Run the flow on `book` up to `until`; return the trades it made, oldest first."""
         batches: list[FillBatch] = []
         while True:
+            takers, makers, fund_rng, inst, news = self._rngs
             status = run_flow(book.state, self.params, self.state, self.sched, self.jump_times, self.jump_bps,
-                              self.recorder, *self._rngs, until)  # fmt: skip
+                              self.recorder, self.fund, self.institutions, self.predators, takers, makers,
+                              fund_rng, inst, news,
+                              until)  # fmt: skip
             batch = book.take_fills()
             if len(batch.time):
                 batches.append(batch)
@@ -178,14 +227,53 @@ class SymbolFlow:
                 book.recenter(int(self.state[X_CENTER]))
                 self.state[X_CENTER] = 0.0
 
-    def client_traded(self, t: float, signed_qty: int) -> None:
-        """A client order took liquidity: the makers react to it exactly as to the flow's own takers."""
-        remember_trade(self.params, self.state, t, float(signed_qty))
+    def client_traded(self, t: float, buy: bool, printed: int, from_background: int) -> None:
+        """A client's market or marketable order printed `printed` units at `t` (`buy`: it was a buy), of which it
+        took `from_background` from the background's liquidity: that consumed latent liquidity exactly as the flow's
+        own takers do, and predators saw the print like any other."""
+        remember_trade(self.params, self.state, t, float(from_background if buy else -from_background))
+        watch_print(self.params, self.state, self.predators, BID if buy else 1, printed, t)
 
     def events(self) -> tuple[int, int, int]:
         """Background limit orders, market orders and cancels processed so far."""
         counts = self.recorder.counts
         return int(counts[C_LIMITS]), int(counts[C_MARKETS]), int(counts[C_CANCELS])
+
+    def _working_metaorders(self, start: float, rng: np.random.Generator) -> None:
+        # The market did not begin at `start`: metaorders that arrived in the day before and are still working
+        # (at calm pace, children of the mean market size) carry on from where they would be.
+        p = self.params
+        rate = p[P_INST_RATE]
+        if rate <= 0:
+            return
+        gap = p[P_INST_CHILD_DT]
+        for age in np.cumsum(rng.standard_exponential(int(rate * _BURN_IN_S * 2) + 16) / rate):
+            if age > _BURN_IN_S:
+                break
+            qty = institutions.parent_size(p, rng)
+            duration = institutions.duration(p, qty, p[P_MEAN_MARKET])
+            if age < duration:
+                remaining = math.ceil(qty * (1.0 - age / duration) / p[P_LOT]) * p[P_LOT]
+                side = 0 if rng.random() < 0.5 else 1
+                if not institutions.start(self.institutions, start + rng.standard_exponential() * gap, side,
+                                          int(remaining), gap, False):
+                    break
+
+    def _scheduled_metaorders(self, flows: tuple[tuple[float, float, int, int], ...]) -> None:
+        # Selling (or buying) the scenario schedules: worked evenly from its start to its end, like an institution.
+        p = self.params
+        for start_s, duration_s, side, qty in flows:
+            lots = max(round(qty / p[P_LOT]), 1)
+            gap = duration_s / max(lots * p[P_LOT] / p[P_MEAN_MARKET], 1.0)
+            institutions.start(self.institutions, self.session_start + start_s, BID if side > 0 else 1,
+                               int(lots * p[P_LOT]), gap, True)
+
+    def _participants(self, who: Participants) -> None:
+        p = self.params
+        p[P_NEWS_PROB] = who.informed_probability
+        p[P_NEWS_LEAD] = who.informed_lead_s
+        p[P_NEWS_QTY] = who.informed_size_adv * self.spec.adv
+        p[P_PREDATOR] = who.predator_strength
 
     def _record(self, recording: Recording) -> None:
         p, x = self.params, self.state
@@ -204,7 +292,10 @@ class SymbolFlow:
         p[P_CHILD_DT] = children.interval_s
         p[P_CHILD_LOTS] = children.lots
         p[P_CHILD_SIDE] = BID if children.side > 0 else 1
+        p[P_CHILD_JITTER] = children.jitter
         self.state[X_T_CHILD] = children.start
+        self.state[X_CHILD_LEFT] = children.lots
+        self.state[X_CHILD_RNG] = self._jitter_seed
 
     def _keep_records(self) -> None:
         rec = self.recorder

@@ -76,7 +76,9 @@ def test_the_flow_keeps_a_two_sided_book_near_the_specs_over_a_simulated_hour() 
     assert 20_000 <= statistics.mean(depths["ACME"]) <= 80_000
     for spec in (coin, acme):
         expected = spec.adv * 3600.0 / spec.session_seconds
-        assert 0.6 * expected <= volume[spec.symbol] <= 1.6 * expected, spec.symbol
+        # One hour of one seed: heavy-tailed sizes, metaorders and volatile activity make hours differ (first
+        # hours of 12 seeds: 0.40-1.31 of the mean hour); whole days stay near ADV (test_sim_session_runner).
+        assert 0.3 * expected <= volume[spec.symbol] <= 1.8 * expected, spec.symbol
 
 
 @pytest.mark.parametrize("symbol", ["CRYPTOALPHA", "ACME"])
@@ -115,7 +117,8 @@ def test_takers_net_position_mean_reverts_so_their_hourly_imbalance_is_small() -
         hour = ((tape.trades.time - tape.start) // 3600).astype(int)
         return float(np.std(np.bincount(hour, weights=signed, minlength=12)))
 
-    independent = hourly_imbalance(FlowConfig(taker_reversion_s=0.0))
-    reverting = hourly_imbalance(FlowConfig())
+    # Intermediaries alone: institutions' metaorders are one-sided by design.
+    independent = hourly_imbalance(FlowConfig(taker_reversion_s=0.0, institution_share=0.0))
+    reverting = hourly_imbalance(FlowConfig(institution_share=0.0))
     assert reverting < 0.4 * independent
-    assert reverting < 1e-3 * spec.adv
+    assert reverting < 2e-3 * spec.adv  # heavy-tailed sizes: a few large orders weigh on an hour
