@@ -449,10 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:2] == ["sim", "realism"]:
+        from agent.backtest.shortfall_curve import shortfall_study
         from simulator.realism.report import main_realism
 
         _setup_logging("WARNING")
-        return main_realism(argv[2:])
+        return main_realism(argv[2:], extra_studies=(shortfall_study,))
     args = build_parser().parse_args(argv)
     if getattr(args, "config", "") is None:  # every command that reads the agent's config
         args.config = os.environ.get(CONFIG_ENV) or None
