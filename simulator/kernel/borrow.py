@@ -9,7 +9,8 @@ arguments, which the calling Python code holds for the whole call, and no borrow
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -18,21 +19,25 @@ from simulator.kernel.book_state import BookState
 from simulator.kernel.jit import inline_kernel
 from simulator.kernel.recorder import Recorder
 
+_cgutils: Any = cgutils  # untyped
 
-@intrinsic
-def borrow(typingctx: Any, arr: Any) -> Any:  # noqa: ARG001 (numba passes the typing context)
-    """The array itself without its reference-counted owner (meminfo and parent set to null)."""
+
+def _borrow(typingctx: Any, arr: Any) -> Any:  # numba passes the typing context first
 
     def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
         source = context.make_array(sig.args[0])(context, builder, value=args[0])
         view = context.make_array(sig.return_type)(context, builder)
         for name in ("nitems", "itemsize", "data", "shape", "strides"):
             setattr(view, name, getattr(source, name))
-        view.meminfo = cgutils.get_null_value(view.meminfo.type)
-        view.parent = cgutils.get_null_value(view.parent.type)
+        view.meminfo = _cgutils.get_null_value(view.meminfo.type)
+        view.parent = _cgutils.get_null_value(view.parent.type)
         return view._getvalue()
 
     return arr(arr), codegen
+
+
+borrow = cast(Callable[[Any], Any], intrinsic(_borrow))
+"""The array itself without its reference-counted owner (meminfo and parent set to null)."""
 
 
 @inline_kernel

@@ -57,8 +57,8 @@ class FlowConfig:
     vol_tau_mid_s: float = 7200.0
     vol_tau_slow_s: float = 43_200.0
     jump_rate_per_hour: float = 4.0
-    jump_var_share: float = 0.2
-    latent_depth_adv: float = 1.5
+    jump_var_share: float = 0.3
+    latent_depth_adv: float = 1.0
     # Under one typical market order; a larger floor made small metaorders' impact linear.
     latent_floor_adv: float = 3e-5
     latent_fast_s: float = 900.0
@@ -68,7 +68,7 @@ class FlowConfig:
     # Institutions who know where the fundamental goes over their metaorder's life (at most an hour ahead) and
     # trade that way: order flow carries information, so signed volume and price changes correlate (Kyle 1985;
     # Hasbrouck 1991, "Measuring the information content of stock trades").
-    informed_share: float = 0.3
+    informed_share: float = 0.5
     # Metaorder sizes are Pareto with tail exponent 3/2 (Lillo, Mike & Farmer 2005: trade signs then decay as
     # l^-(alpha-1); Bouchaud et al., "Trades, Quotes and Prices", 2018, ch. 10).
     metaorder_alpha: float = 1.5

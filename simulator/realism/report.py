@@ -124,7 +124,10 @@ def run_realism(
     spec, bands = setup.spec, target_bands(setup.spec)
     seeds = tuple(seed + i for i in range(days))
     print(f"realism {setup.name}: {days} days of {spec.symbol}, seeds {list(seeds)}", flush=True)
-    tapes = [simulate(setup, s, None, setup.duration_s) for s in seeds]
+    # Whole days: the stylized facts (60-minute kurtosis, |r| memory to 2 hours, tails) need whole sessions; a
+    # scenario shorter than its symbol's session holds its last regime to the session's end.
+    day_s = max(setup.duration_s, spec.session_seconds)
+    tapes = [simulate(setup, s, None, day_s) for s in seeds]
     stats = measure_days(tapes, spec)
     rows = day_rows(stats, bands)
     out_dir.mkdir(parents=True, exist_ok=True)
