@@ -6,9 +6,11 @@ Pedersen 2005, "Predatory trading"; Carlin, Lobo & Viswanathan 2007, "Episodic l
 "Trades, Quotes and Prices", 2018, ch. 21 on information leakage): for every size recently printed on each side
 they keep the mean and the dispersion of the gaps between its prints. A size that repeated `MIN_REPEATS` times with
 gaps of coefficient of variation under `MAX_CV` is a schedule; its next child is expected one mean gap after the
-last. Just before it, a predator buys (or sells) ahead with a market order of `strength` times the child's size,
-consuming the liquidity the child would have had, and offers that much back at the far touch for the child to
-take. Random sizes and timing (a randomised schedule, the background's own flow) never pass the test.
+last. Once a size has a period, a print of that size well before the next is due is taken for someone else's order
+and ignored (on a lot-sized equity, other traders print the same sizes too). Just before the next child, a predator
+buys (or sells) ahead with a market order of `strength` times the child's size, consuming the liquidity the child
+would have had, and offers that much back at the far touch for the child to take. Random sizes and timing (a
+randomised schedule, the background's own flow) never pass the test.
 
 Table `pred[side, row]`: size, last print time, mean gap, gap variance, prints seen.
 """
@@ -23,7 +25,7 @@ from simulator.kernel.jit import kernel
 R_QTY, R_LAST, R_MEAN, R_VAR, R_COUNT = range(5)
 R_COLUMNS = 5
 ROWS = 8
-MIN_REPEATS = 4
+MIN_REPEATS = 5
 MAX_CV = 0.1
 _ALPHA = 0.3  # weight of the newest gap in the running mean and variance
 MIN_GAP_S, MAX_GAP_S = 1.0, 600.0
@@ -39,6 +41,8 @@ def observe(pred: F64, side: int, qty: int, t: float) -> float:
             gap = t - rows[k, R_LAST]
             if gap <= 0:
                 return math.inf  # one order sweeping several levels prints several times at once
+            if rows[k, R_COUNT] >= 2 and gap < 0.5 * rows[k, R_MEAN]:
+                return math.inf  # someone else's order of the same size, between two of the schedule's
             if rows[k, R_COUNT] == 1:
                 rows[k, R_MEAN], rows[k, R_VAR] = gap, 0.0
             else:

@@ -37,7 +37,10 @@ def test_market_order_signs_have_long_memory() -> None:
 def test_the_detector_finds_a_strict_schedule_and_not_a_jittered_one() -> None:
     pred = np.zeros((2, predators.ROWS, predators.R_COLUMNS))
     due = [predators.observe(pred, 0, 500, 10.0 * k) for k in range(6)]
-    assert due[:3] == [math.inf] * 3 and due[4] == pytest.approx(50.0) and due[5] == pytest.approx(60.0)
+    assert due[:4] == [math.inf] * 4 and due[4] == pytest.approx(50.0) and due[5] == pytest.approx(60.0)
+    # Someone else's order of the same size between two children does not break the pattern.
+    assert predators.observe(pred, 0, 500, 52.0) == math.inf
+    assert predators.observe(pred, 0, 500, 60.0) == pytest.approx(70.0)
     rng = np.random.default_rng(1)
     jittered = np.zeros((2, predators.ROWS, predators.R_COLUMNS))
     t = 0.0
@@ -45,7 +48,7 @@ def test_the_detector_finds_a_strict_schedule_and_not_a_jittered_one() -> None:
         t += 10.0 * (1.0 + 0.5 * (2.0 * rng.random() - 1.0))
         assert predators.observe(jittered, 1, 700, t) == math.inf
     # Several levels printed at once by one order are one print, not a pattern.
-    assert predators.observe(pred, 0, 500, 50.0) == math.inf
+    assert predators.observe(pred, 0, 500, 60.0) == math.inf
 
 
 def test_predators_make_a_strict_schedule_pay_and_miss_a_randomised_one() -> None:
