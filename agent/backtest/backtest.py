@@ -117,8 +117,13 @@ class BacktestResult:
 
 
 def engine_for(cfg: AgentConfig, clock: SimClock, outlet: SimulatedOutlet) -> Engine:
-    """An engine built from configuration exactly as the live agent builds it."""
-    return engine_from_config(cfg, clock, outlet, IdSource("bt"))
+    """An engine built from configuration exactly as the live agent builds it, but for one thing: a decision is
+    timed against the strategy budget in the thread's CPU time, not on the wall clock. In simulated time what counts
+    is what the strategy computes; wall time would make a backtest's fallbacks depend on how busy the machine is
+    (a loaded CI box ran a 2-ms TWAP decision past its 250-ms budget)."""
+    engine = engine_from_config(cfg, clock, outlet, IdSource("bt"))
+    engine.ctx.stopwatch = time.thread_time
+    return engine
 
 
 def with_market_instruments(cfg: AgentConfig, market: Market) -> AgentConfig:

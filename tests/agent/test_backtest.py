@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from engine_harness import assert_parent_invariants
 
 from agent.backtest.backtest import BacktestOrder, BacktestResult, run_backtest, with_market_instruments
-from agent.config import load_config
+from agent.config import AgentConfig, load_config
 from simulator.market import simulated_market
 
 T0 = 1_800_000_000.0
@@ -54,3 +56,42 @@ def test_three_hour_parent_of_the_issue_runs_at_simulation_speed() -> None:
     assert r.sim_seconds > 3 * 3600 - 60
     assert r.wall_seconds < r.sim_seconds / 100  # at least 100x faster than real time
     assert_parent_invariants(r.reports)
+
+
+class _Costly:
+    """TWAP, but its first decision takes `seconds` more: waiting (not computing) or computing."""
+
+    def __init__(self, real: object, seconds: float, computing: bool) -> None:
+        self.real, self.seconds, self.computing, self.calls = real, seconds, computing, 0
+        self.name = "TWAP"
+
+    def decide(self, parent: object, quote: object, now: float) -> object:
+        self.calls += 1
+        if self.calls == 1:
+            if self.computing:
+                end = time.thread_time() + self.seconds
+                while time.thread_time() < end:
+                    pass
+            else:
+                time.sleep(self.seconds)  # what a loaded machine looks like from inside: time passes elsewhere
+        return self.real.decide(parent, quote, now)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("computing", [False, True])
+def test_a_backtest_times_decisions_in_cpu_time_so_a_busy_machine_changes_nothing(
+        computing: bool, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from agent.strategy_registry import build_strategies
+
+    def slow_twap(cfg: AgentConfig) -> dict[str, object]:
+        strategies: dict[str, object] = dict(build_strategies(cfg))
+        strategies["TWAP"] = _Costly(strategies["TWAP"], 0.15, computing)
+        return strategies
+
+    monkeypatch.setattr("agent.core.engine.build_strategies", slow_twap)  # where the engine is built from config
+    r = backtest(3, BacktestOrder("CRYPTOALPHA", "1", 5_000, 120), strategy_budget_s=0.05)
+    restated = [x.text or "" for x in r.reports if x.exec_type == "D"]
+    if computing:
+        assert any("ms to decide, over its 50 ms budget" in t for t in restated), restated
+    else:
+        assert restated == []
+    assert r.cum_qty == 5_000
