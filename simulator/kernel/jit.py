@@ -3,12 +3,14 @@
 numba checks a cached function against its own file only, not against the kernel functions it calls from other
 files nor the constants it imports; after an edit to `institutions.py` alone, `flow_loop`'s cached loop would still
 run the old code. So the cache lives in a folder named by a hash of every kernel source file: any edit to the
-kernel compiles everything afresh, and an unchanged kernel reuses its cache.
+kernel compiles everything afresh (and removes the caches of earlier versions), and an unchanged kernel reuses
+its cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -28,9 +30,18 @@ def _source_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+def _cache_dir() -> Path:
+    # This kernel's cache; the caches of earlier versions of it are of no use any more, so they go.
+    cache = _HERE / "__pycache__" / f"numba-{_source_hash()}"
+    for old in (_HERE / "__pycache__").glob("numba-*"):
+        if old != cache:
+            shutil.rmtree(old, ignore_errors=True)
+    return cache
+
+
 _config: Any = numba.config  # numba's settings module: its attributes are set at import from the environment
 if not _config.CACHE_DIR:
-    _config.CACHE_DIR = str(_HERE / "__pycache__" / f"numba-{_source_hash()}")
+    _config.CACHE_DIR = str(_cache_dir())
 
 
 def kernel(fn: F) -> F:
