@@ -430,6 +430,8 @@ def _informed_of_news(p: F64, x: F64, jumps_t: F64, jumps_bps: F64, fund: F64, i
         k += 1
     x[X_NEWS_I] = k
     steps = int(lead / p[P_GRID])
+    if steps < 1:
+        return  # a lead under one grid step: the random jump is known only when it happens
     jump = fundamental.jump_ahead(p, fund, int(x[X_STEP]) + steps - 1)
     if jump != 0 and rng_news.random() < p[P_NEWS_PROB]:
         _trade_ahead(p, inst, t, t + steps * p[P_GRID], jump)
