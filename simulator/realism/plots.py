@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from simulator.realism.day_stats import AGGREGATIONS_S, DayStats
 from simulator.realism.impact_study import ImpactStudy
 from simulator.realism.tail_index import TailFit
-from simulator.tape import F64, Tape
+from simulator.tape import F64, I64, Tape
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -74,19 +74,25 @@ def kurtosis_by_aggregation(stats: DayStats, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _power_law_decay(lags: I64, acf: F64, exponent: float, prefactor: float, name: str, xlabel: str, ylabel: str,
+                     title: str, path: Path) -> Path:
+    # An autocorrelation on log-log axes (its positive values) with the power law fitted to it, when there is one.
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    positive = np.isfinite(acf) & (acf > 0)
+    ax.loglog(lags[positive], acf[positive], "o", ms=3, label=f"{ylabel} > 0")
+    if np.isfinite(exponent):
+        ax.loglog(lags, prefactor * lags.astype(np.float64) ** -exponent, "k--", label=f"fit {name} = {exponent:.2f}")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend()
+    return _save(fig, path)
+
+
 def sign_memory(stats: DayStats, path: Path) -> Path:
     """Trade-sign autocorrelation C(l) on log-log axes (positive values) with the fitted power law A × l^-γ."""
     memory = stats.signs
-    fig = Figure(figsize=(6, 4))
-    ax = fig.subplots()
-    positive = np.isfinite(memory.acf) & (memory.acf > 0)
-    ax.loglog(memory.lags[positive], memory.acf[positive], "o", ms=3, label="C(l) > 0")
-    if np.isfinite(memory.gamma):
-        ax.loglog(memory.lags, memory.prefactor * memory.lags.astype(np.float64) ** -memory.gamma, "k--",
-                  label=f"fit γ = {memory.gamma:.2f}")
-    ax.set(xlabel="lag l (market orders)", ylabel="C(l)", title=f"trade-sign memory, C(1) = {memory.c1:.3f}")
-    ax.legend()
-    return _save(fig, path)
+    return _power_law_decay(memory.lags, memory.acf, memory.gamma, memory.prefactor, "γ", "lag l (market orders)",
+                            "C(l)", f"trade-sign memory, C(1) = {memory.c1:.3f}", path)
 
 
 def response_function(stats: DayStats, path: Path) -> Path:
@@ -104,16 +110,8 @@ def response_function(stats: DayStats, path: Path) -> Path:
 def volatility_memory(stats: DayStats, path: Path) -> Path:
     """acf(|r_1m|) against the lag in minutes on log-log axes (positive values), to two hours, with its power law."""
     memory = stats.vol_memory
-    fig = Figure(figsize=(6, 4))
-    ax = fig.subplots()
-    positive = np.isfinite(memory.acf) & (memory.acf > 0)
-    ax.loglog(memory.lags[positive], memory.acf[positive], "o", ms=4, label="acf(|r|) > 0")
-    if np.isfinite(memory.beta):
-        ax.loglog(memory.lags, memory.prefactor * memory.lags.astype(np.float64) ** -memory.beta, "k--",
-                  label=f"fit β = {memory.beta:.2f}")
-    ax.set(xlabel="lag (minutes)", ylabel="acf(|r_1m|)", title="volatility memory")
-    ax.legend()
-    return _save(fig, path)
+    return _power_law_decay(memory.lags, memory.acf, memory.beta, memory.prefactor, "β", "lag (minutes)",
+                            "acf(|r_1m|)", "volatility memory", path)
 
 
 def _tail(ax: Axes, fit: TailFit, label: str) -> None:

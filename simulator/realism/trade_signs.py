@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.realism.autocorrelation import acf_lags
+from simulator.realism.impact import fit_power_law
 from simulator.tape import F64, I8
 
 
@@ -44,5 +45,5 @@ def sign_memory(aggressor: I8, max_lag: int = 100) -> SignMemory:
     positive = np.isfinite(c) & (c > 0)
     if not c[0] > 3.0 / np.sqrt(len(aggressor)) or np.count_nonzero(positive) < 0.9 * max_lag:
         return SignMemory(lags, c, float("nan"), float("nan"))
-    slope, intercept = np.polyfit(np.log(lags[positive]), np.log(c[positive]), 1)
-    return SignMemory(lags, c, float(-slope), float(np.exp(intercept)))
+    slope, prefactor = fit_power_law(lags.astype(np.float64), c)
+    return SignMemory(lags, c, -slope, prefactor)
