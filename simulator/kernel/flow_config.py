@@ -125,14 +125,14 @@ class FlowConfig:
 (
     P_TICK, P_LOT, P_HALF_SPREAD, P_PULL_FRACTION, P_LOG_KEEP, P_LIMIT_RATE, P_CANCEL_HAZARD, P_MARKET_RATE,
     P_LIMIT_MU, P_MARKET_MU, P_SIZE_SIGMA, P_REFILL_BOOST, P_TARGET_COUNT, P_SIGMA_S, P_JUMP_RATE, P_JUMP_SIGMA,
-    P_VOL_ETA, P_VOL_TAU, P_LATENT_A, P_ADV, P_LATENT_B, P_TAU_FAST, P_TAU_SLOW, P_FAST_WEIGHT, P_DAILY_VOL,
+    P_VOL_ETA, P_VOL_TAU, P_LATENT_A, P_LATENT_B, P_TAU_FAST, P_TAU_SLOW, P_FAST_WEIGHT,
     P_GRID, P_SESSION0, P_QUOTE_DT, P_SNAP_DT, P_SNAP_LEVELS, P_RECORD_ORDERS,
     P_CHILD_N, P_CHILD_DT, P_CHILD_JITTER, P_CHILD_LOTS, P_CHILD_SIDE, P_LATENT_H,
     P_INVENTORY_SCALE, P_VOL_TAU_MID, P_VOL_TAU_SLOW, P_TAIL_ALPHA, P_TAIL_CAP, P_INST_RATE, P_INST_QMIN,
     P_INST_QMAX, P_INST_ALPHA, P_INST_CHILD_DT, P_TAKER_SHARE, P_INST_BURST, P_FUND_STEPS, P_INFORMED_SHARE,
     P_NEWS_PROB, P_NEWS_LEAD, P_NEWS_QTY, P_MEAN_MARKET, P_PREDATOR,
-) = range(56)  # fmt: skip
-P_LEN = 56
+) = range(54)  # fmt: skip
+P_LEN = 54
 
 # How far ahead the fundamental's path is drawn: the longest an informed trader may know it ahead.
 FUNDAMENTAL_AHEAD_S = MAX_LEAD_S
@@ -193,7 +193,6 @@ def pack_params(spec: SymbolSpec, config: FlowConfig, session_start: float) -> F
     p[P_VOL_TAU] = config.vol_tau_s
     p[P_VOL_TAU_MID] = config.vol_tau_mid_s
     p[P_VOL_TAU_SLOW] = config.vol_tau_slow_s
-    p[P_ADV] = spec.adv
     # The latent V in cells: V(j) = A ((j + b)^2 - b^2) units within j cells of the fundamental, so that one
     # daily sigma (LATENT_CELLS_PER_SIGMA cells) holds `latent_depth_adv` ADVs beyond the floor's.
     cells = LATENT_CELLS_PER_SIGMA
@@ -203,7 +202,6 @@ def pack_params(spec: SymbolSpec, config: FlowConfig, session_start: float) -> F
     p[P_TAU_FAST] = config.latent_fast_s
     p[P_TAU_SLOW] = config.latent_slow_s
     p[P_FAST_WEIGHT] = config.latent_fast_share
-    p[P_DAILY_VOL] = spec.daily_vol
     # Institutions: metaorders arrive so that their children carry `institution_share` of the market volume.
     q_min = max(config.metaorder_min_adv * spec.adv, float(spec.lot_size))
     q_max = max(config.metaorder_max_adv * spec.adv, 2.0 * q_min)
