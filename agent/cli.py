@@ -441,8 +441,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=_cmd_journal)
 
     from agent.admin.operator_cli import add_commands as add_operator_commands
+    from agent.schedule_cli import add_command as add_schedule_command
 
     add_operator_commands(sub)  # kill, halt, resume, status
+    add_schedule_command(sub)  # schedule
     return p
 
 
