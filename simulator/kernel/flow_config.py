@@ -29,7 +29,7 @@ class FlowConfig:
     (capped at `size_tail_cap`), `market_size_ratio` of the typical size on average. `institution_share` of
     the market-order volume comes from institutions working metaorders of Pareto size (tail `metaorder_alpha`,
     from `metaorder_min_adv` to `metaorder_max_adv` of ADV), each sending a child every
-    `metaorder_child_trades` market orders on average;
+    `metaorder_child_trades` market orders on average, `metaorder_child_size` times an intermediary's size;
     the rest from intermediaries whose own net position I mean-reverts: P(buy) = 1/2 - tanh(I / I0)/2, I0 their
     mean volume over `taker_reversion_s` (0 switches it off).
     Fundamental: log random walk with stochastic volatility (log-vol the sum of three OU factors of time scales
@@ -51,43 +51,54 @@ class FlowConfig:
     market_size_ratio: float = 0.5
     pull_fraction: float = 0.5
     vol_eta: float = 0.4
-    # Three volatility time scales (10 min, 2 h, 12 h): |r| stays autocorrelated over hours, and the fast one
+    # Three volatility time scales (10 min, 2 h, 6 h): |r| stays autocorrelated over hours, and the fast one
     # still averages out within 15 minutes (at a single 30-minute factor, kurtosis stopped falling at 15 min).
+    # At 12 h the slowest barely moved within a day and acf(|r|) hardly decayed over two hours (β < 0.2).
     vol_tau_s: float = 600.0
     vol_tau_mid_s: float = 7200.0
-    vol_tau_slow_s: float = 43_200.0
+    vol_tau_slow_s: float = 21_600.0
     jump_rate_per_hour: float = 4.0
-    jump_var_share: float = 0.3
-    latent_depth_adv: float = 1.0
+    jump_var_share: float = 0.35
+    # With it a metaorder's peak impact is about 0.7 σ √(Q/V) (Y in the literature's 0.5-1.5; TQP ch. 12).
+    latent_depth_adv: float = 0.7
     # Under one typical market order; a larger floor made small metaorders' impact linear.
     latent_floor_adv: float = 3e-5
     latent_fast_s: float = 900.0
     latent_slow_s: float = 28_800.0
     latent_fast_share: float = 0.8
-    institution_share: float = 0.35
+    # Institutions carry a tenth of the volume but, their children being small, over a quarter of the market
+    # orders: enough for long-memory trade signs. The net imbalance they leave in the latent liquidity is what a
+    # smaller metaorder's impact rides on, and makes it linear (co-impact: Bucci, Mastromatteo, Eisler, Lillo,
+    # Bouchaud & Lehalle 2020, "Co-impact: crowding effects in institutional trading activity"); at 35% of the
+    # volume with children sized like anyone's, that held up to Q/V of 1%.
+    institution_share: float = 0.1
     # Institutions who know where the fundamental goes over their metaorder's life (at most an hour ahead) and
     # trade that way: order flow carries information, so signed volume and price changes correlate (Kyle 1985;
     # Hasbrouck 1991, "Measuring the information content of stock trades").
-    informed_share: float = 0.5
+    informed_share: float = 0.8
     # Metaorder sizes are Pareto with tail exponent 3/2 (Lillo, Mike & Farmer 2005: trade signs then decay as
     # l^-(alpha-1); Bouchaud et al., "Trades, Quotes and Prices", 2018, ch. 10).
     metaorder_alpha: float = 1.5
-    metaorder_min_adv: float = 2e-4
-    metaorder_max_adv: float = 0.05
+    metaorder_min_adv: float = 4e-5
+    metaorder_max_adv: float = 0.01
     # An institution sends a child every this many market orders on average (about 5% of the volume).
     metaorder_child_trades: float = 20.0
     # Children go out in bursts (an execution algorithm sweeping what shows at the touch in a few orders): each is
     # followed at once by another with this probability, and bursts are spaced so the average pace is unchanged.
     metaorder_burst: float = 0.6
-    # Intermediaries' net position mean-reverts over this many seconds (0: i.i.d. sides).
-    taker_reversion_s: float = 120.0
+    # Children are small against the market's mean order (which its power-law tail inflates): an execution
+    # algorithm slices finely, and sign memory counts orders while the imbalance counts volume.
+    metaorder_child_size: float = 0.2
+    # Intermediaries' net position mean-reverts over this many seconds (0: i.i.d. sides): they hold inventory for
+    # seconds, so what they leave in the latent liquidity is small.
+    taker_reversion_s: float = 10.0
     grid_s: float = 1.0
 
     def __post_init__(self) -> None:
         positive = (
             "order_lifetime", "vol_tau_s", "vol_tau_mid_s", "vol_tau_slow_s", "latent_fast_s", "latent_slow_s",
             "grid_s", "market_size_ratio", "latent_depth_adv", "size_tail_alpha", "metaorder_alpha",
-            "metaorder_min_adv", "metaorder_child_trades",
+            "metaorder_min_adv", "metaorder_child_trades", "metaorder_child_size",
         )  # fmt: skip
         for name in positive:
             if not getattr(self, name) > 0:
@@ -130,9 +141,9 @@ class FlowConfig:
     P_CHILD_N, P_CHILD_DT, P_CHILD_JITTER, P_CHILD_LOTS, P_CHILD_SIDE, P_LATENT_H,
     P_INVENTORY_SCALE, P_VOL_TAU_MID, P_VOL_TAU_SLOW, P_TAIL_ALPHA, P_TAIL_CAP, P_INST_RATE, P_INST_QMIN,
     P_INST_QMAX, P_INST_ALPHA, P_INST_CHILD_DT, P_TAKER_SHARE, P_INST_BURST, P_FUND_STEPS, P_INFORMED_SHARE,
-    P_NEWS_PROB, P_NEWS_LEAD, P_NEWS_QTY, P_MEAN_MARKET, P_PREDATOR,
-) = range(54)  # fmt: skip
-P_LEN = 54
+    P_NEWS_PROB, P_NEWS_LEAD, P_NEWS_QTY, P_INST_CHILD_MEAN, P_PREDATOR, P_INST_CHILD_SIZE,
+) = range(55)  # fmt: skip
+P_LEN = 55
 
 # How far ahead the fundamental's path is drawn: the longest an informed trader may know it ahead.
 FUNDAMENTAL_AHEAD_S = MAX_LEAD_S
@@ -211,7 +222,8 @@ def pack_params(spec: SymbolSpec, config: FlowConfig, session_start: float) -> F
     p[P_INST_CHILD_DT] = config.metaorder_child_trades / p[P_MARKET_RATE]
     p[P_INST_BURST] = config.metaorder_burst
     p[P_INFORMED_SHARE] = config.informed_share
-    p[P_MEAN_MARKET] = market_mean
+    p[P_INST_CHILD_MEAN] = market_mean * config.metaorder_child_size
+    p[P_INST_CHILD_SIZE] = config.metaorder_child_size
     p[P_FUND_STEPS] = math.ceil(FUNDAMENTAL_AHEAD_S / config.grid_s) + 1
     volume_per_s = config.institution_share * spec.adv / spec.session_seconds
     p[P_INST_RATE] = volume_per_s / truncated_pareto_mean(config.metaorder_alpha, q_min, q_max)

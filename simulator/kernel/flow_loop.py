@@ -30,6 +30,8 @@ from simulator.kernel.flow_config import (
     P_HALF_SPREAD,
     P_INFORMED_SHARE,
     P_INST_CHILD_DT,
+    P_INST_CHILD_MEAN,
+    P_INST_CHILD_SIZE,
     P_INST_RATE,
     P_INVENTORY_SCALE,
     P_LIMIT_MU,
@@ -38,7 +40,6 @@ from simulator.kernel.flow_config import (
     P_LOT,
     P_MARKET_MU,
     P_MARKET_RATE,
-    P_MEAN_MARKET,
     P_NEWS_LEAD,
     P_NEWS_PROB,
     P_NEWS_QTY,
@@ -440,7 +441,7 @@ def _informed_of_news(p: F64, x: F64, jumps_t: F64, jumps_bps: F64, fund: F64, i
 @kernel
 def _trade_ahead(p: F64, inst: F64, t: float, until: float, direction: float) -> None:
     qty = int(max(round(p[P_NEWS_QTY] / p[P_LOT]), 1) * p[P_LOT])
-    children = max(qty / p[P_MEAN_MARKET], 1.0)
+    children = max(qty / p[P_INST_CHILD_MEAN], 1.0)
     gap = (until - t) / children
     institutions.start(inst, t + gap * 0.5, BID if direction > 0 else ASK, qty, gap, True)
 
@@ -531,13 +532,14 @@ def _room(book: BookState, p: F64, rec: Recorder) -> int:
 def _institution_child(book: BookState, p: F64, x: F64, sched: F64, inst: F64, pred: F64, rec: Recorder,
                        rng_inst: np.random.Generator, rng_news: np.random.Generator, rng_makers: np.random.Generator,
                        t: float) -> None:  # fmt: skip
-    # The institution whose child is due sends it: a market order, sized like any, never beyond its parent.
+    # The institution whose child is due sends it: a small market order, never beyond its parent.
     # Informed traders and scheduled metaorders (fixed pace) draw from their own stream, so that turning them on
     # leaves the other institutions' draws alone.
     k = int(x[X_INST_ROW])
     rng = rng_news if inst[k, institutions.I_FIXED] > 0 else rng_inst
     side = int(inst[k, institutions.I_SIDE])
-    qty = min(_market_size(p, rng), int(inst[k, institutions.I_REMAINING]))
+    size = int(max(round(_market_size(p, rng) * p[P_INST_CHILD_SIZE] / p[P_LOT]), 1) * p[P_LOT])
+    qty = min(size, int(inst[k, institutions.I_REMAINING]))
     if qty > 0:
         watch_print(p, x, pred, side, _take(book, p, x, sched, rec, rng_makers, t, side, qty, FLOW), t)
         rec.counts[C_MARKETS] += 1
@@ -552,7 +554,7 @@ def _arrive(p: F64, x: F64, fund: F64, inst: F64, rng: np.random.Generator, t: f
     # side is a coin toss.
     qty = institutions.parent_size(p, rng)
     if rng.random() < p[P_INFORMED_SHARE]:
-        steps = int(institutions.duration(p, qty, p[P_MEAN_MARKET]) / p[P_GRID]) + 1
+        steps = int(institutions.duration(p, qty, p[P_INST_CHILD_MEAN]) / p[P_GRID]) + 1
         side = BID if fundamental.ahead(p, fund, int(x[X_STEP]), steps) > 0 else ASK
     else:
         side = BID if rng.random() < 0.5 else ASK

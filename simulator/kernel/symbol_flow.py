@@ -23,9 +23,9 @@ from simulator.kernel.flow_config import (
     P_FUND_STEPS,
     P_GRID,
     P_INST_CHILD_DT,
+    P_INST_CHILD_MEAN,
     P_INST_RATE,
     P_LOT,
-    P_MEAN_MARKET,
     P_NEWS_LEAD,
     P_NEWS_PROB,
     P_NEWS_QTY,
@@ -251,7 +251,7 @@ class SymbolFlow:
             if age > _BURN_IN_S:
                 break
             qty = institutions.parent_size(p, rng)
-            duration = institutions.duration(p, qty, p[P_MEAN_MARKET])
+            duration = institutions.duration(p, qty, p[P_INST_CHILD_MEAN])
             if age < duration:
                 remaining = math.ceil(qty * (1.0 - age / duration) / p[P_LOT]) * p[P_LOT]
                 side = 0 if rng.random() < 0.5 else 1
@@ -264,7 +264,7 @@ class SymbolFlow:
         p = self.params
         for start_s, duration_s, side, qty in flows:
             lots = max(round(qty / p[P_LOT]), 1)
-            gap = duration_s / max(lots * p[P_LOT] / p[P_MEAN_MARKET], 1.0)
+            gap = duration_s / max(lots * p[P_LOT] / p[P_INST_CHILD_MEAN], 1.0)
             institutions.start(self.institutions, self.session_start + start_s, BID if side > 0 else 1,
                                int(lots * p[P_LOT]), gap, True)
 

@@ -35,7 +35,7 @@ class ImpactSettings:
     Paired runs last only to the end of the decay window (not a whole day), which keeps the many runs affordable.
     """
 
-    seeds: int = 3
+    seeds: int = 16
     participations: tuple[float, ...] = field(default_factory=lambda: tuple(log_spaced(0.001, 0.1, 6)))
     side: int = 1
     start_offset_s: float = 1800.0
