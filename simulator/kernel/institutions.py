@@ -5,8 +5,8 @@ distributed with a tail exponent near 3/2, and that splitting is why the signs o
 long-memory, C(l) ~ l^-(alpha - 1) (Lillo, Mike & Farmer 2005, "Theory for long memory in supply and demand";
 Tóth, Palit, Lillo & Farmer 2015, "Why is equity order flow so persistent?"). Each institution sends a
 child every `P_INST_CHILD_DT` seconds on average (a number of the market's orders; faster when it is busy),
-a market order `P_INST_CHILD_SIZE` times an intermediary's size (one lot at least), until its parent is done. Their draws come from their own random stream, so
-paired runs see the same ones.
+a market order `P_INST_CHILD_SIZE` times an intermediary's size (one lot at least), until its parent is done.
+Their draws come from their own random stream, so paired runs see the same ones.
 
 Informed traders and scheduled metaorders use the same rows at a fixed pace: their children are spaced so the
 parent is done by a deadline (the release they know of, the end of the scheduled selling).
