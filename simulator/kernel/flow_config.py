@@ -222,7 +222,8 @@ def pack_params(spec: SymbolSpec, config: FlowConfig, session_start: float) -> F
     p[P_INST_CHILD_DT] = config.metaorder_child_trades / p[P_MARKET_RATE]
     p[P_INST_BURST] = config.metaorder_burst
     p[P_INFORMED_SHARE] = config.informed_share
-    p[P_INST_CHILD_MEAN] = market_mean * config.metaorder_child_size
+    # A child is one lot at least: on a coarse lot grid that, not the ratio, sets its size.
+    p[P_INST_CHILD_MEAN] = max(market_mean * config.metaorder_child_size, float(spec.lot_size))
     p[P_INST_CHILD_SIZE] = config.metaorder_child_size
     p[P_FUND_STEPS] = math.ceil(FUNDAMENTAL_AHEAD_S / config.grid_s) + 1
     volume_per_s = config.institution_share * spec.adv / spec.session_seconds
