@@ -379,7 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--side", choices=["buy", "sell"], help="default: the scenario's order's, else sell")
     bt.add_argument("--qty", type=int, help="parent quantity (default: the scenario's order's)")
     bt.add_argument("--duration", type=float, help="seconds (default: the scenario's order's, else 3600)")
-    bt.add_argument("--strategy", help="strategy name (default: the scenario's, else the configured default)")
+    bt.add_argument("--strategy",
+                    help="strategy name: TWAP, VWAP or IS (default: the scenario's, else the configured default)")
     bt.add_argument("--step", type=float, default=1.0, help="decision interval in simulated seconds")
     bt.add_argument("--config", help=f"TOML file overriding fix_config/agent.toml (default: ${CONFIG_ENV})")
     bt.add_argument("--breakers", action="store_true", help="also print every circuit breaker trip and clear")
@@ -403,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     oms.add_argument("qty", help="OrderQty(38)")
     oms.add_argument("--limit", help="limit price, Price(44); market order without it")
     oms.add_argument("--duration", type=float, help="seconds until ExpireTime(126); agent default without it")
-    oms.add_argument("--strategy", help="TargetStrategy(847) value, e.g. 1000 for TWAP")
+    oms.add_argument("--strategy", help="TargetStrategy(847) value: 1000 TWAP, 1 VWAP, 1001 IS")
     oms.add_argument("--cancel-after", type=float, help="send a cancel after this many seconds")
     oms.add_argument("--replace-qty", type=int, help="send a replace to this OrderQty ...")
     oms.add_argument("--replace-after", type=float, default=5.0, help="... after this many seconds")

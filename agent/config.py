@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import fix_config
 from risk.breakers import BreakersConfig
+from strategies.schedules.vwap import VolumeProfile
+from strategies.shapes import TradingSession
 from strategies.twap import TwapConfig
 from strategies.types import Instrument
 
@@ -32,9 +34,29 @@ class InstrumentConfig(BaseModel):
     # Risk on each child: its price within this many bps of the mid (default `risk.child_collar_bps`), its size.
     collar_bps: Annotated[float, Field(gt=0)] | None = None
     max_child_qty: Annotated[int, Field(gt=0)] | None = None
+    # VWAP: when the symbol trades each day (UTC, "HH:MM"; no daylight saving) and for how long, and its expected
+    # volume in equal buckets across that session (relative; empty: even through the session).
+    session_open_utc: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "00:00"
+    session_hours: Annotated[float, Field(gt=0, le=24)] = 24.0
+    volume_profile: tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...] = ()
+
+    @model_validator(mode="after")
+    def _some_volume(self) -> InstrumentConfig:
+        if self.volume_profile and not any(w > 0 for w in self.volume_profile):
+            raise ValueError(f"{self.symbol}: volume_profile needs at least one weight > 0")
+        return self
 
     def to_instrument(self) -> Instrument:
         return Instrument(self.symbol, self.tick_size, self.lot_size)
+
+    def trading_session(self) -> TradingSession:
+        """The session VWAP weighs by: the configured profile in equal buckets, or an even one."""
+        hours, minutes = (int(part) for part in self.session_open_utc.split(":"))
+        session_s = self.session_hours * 3600.0
+        weights = self.volume_profile or (1.0,)
+        bucket_s = session_s / len(weights)
+        profile = VolumeProfile(tuple(k * bucket_s for k in range(len(weights))), tuple(weights), session_s)
+        return TradingSession(hours * 3600.0 + minutes * 60.0, profile)
 
 
 class OrderCoreConfig(BaseModel):
@@ -133,6 +155,15 @@ class AdminConfig(BaseModel):
         return value
 
 
+class ImplementationShortfallConfig(BaseModel):
+    """IS (Almgren–Chriss): how front-loaded its schedule is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # κT of Almgren & Chriss 2000 (T √(λσ²/η)): 0 trades like TWAP; at 1 about 56% is due by half time, at 3 79%.
+    urgency: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = 1.0
+
+
 class AgentConfig(BaseModel):
     """Everything the agent needs to start; the defaults live in fix_config/agent.toml."""
 
@@ -157,6 +188,7 @@ class AgentConfig(BaseModel):
     market_data_depth: Annotated[int, Field(ge=1, le=50)] = 5
     venue_logon_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     twap: TwapConfig = TwapConfig()
+    implementation_shortfall: ImplementationShortfallConfig = ImplementationShortfallConfig()
     orders: OrderCoreConfig = OrderCoreConfig()
     risk: RiskConfig = RiskConfig()
     breakers: BreakersConfig = BreakersConfig()

@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from strategies.shapes import FrontLoaded, VolumeWeighted
 from strategies.strategy import Strategy
-from strategies.twap import Twap
+from strategies.twap import Sliced, Twap
 
 if TYPE_CHECKING:
     from agent.config import AgentConfig
 
 
+def _vwap(cfg: AgentConfig) -> Strategy:
+    sessions = {i.symbol: i.trading_session() for i in cfg.instruments}
+    return Sliced(cfg.twap, VolumeWeighted(sessions), "VWAP")
+
+
 STRATEGIES: dict[str, Callable[[AgentConfig], Strategy]] = {
     "TWAP": lambda cfg: Twap(cfg.twap),
+    "VWAP": _vwap,
+    "IS": lambda cfg: Sliced(cfg.twap, FrontLoaded(cfg.implementation_shortfall.urgency), "IS"),
 }
 
 

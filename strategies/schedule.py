@@ -1,15 +1,18 @@
-"""Even time-slice schedules: how much of a parent should be done at each slice boundary."""
+"""Time-slice schedules: how much of a parent should be done at each slice boundary (even, or as a shape says)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from strategies.shapes import ScheduleShape
 from strategies.types import ParentView
 
 # Slice boundaries are computed from float seconds; this absorbs rounding so that `now` exactly on a
 # boundary counts as having reached it.
 _TIME_EPS = 1e-9
+# A shape's share times the lots is a float: this keeps a share that should give a whole lot from rounding below it.
+_SHARE_EPS = 1e-9
 
 
 def slice_count(start: float, end: float, slice_interval_s: float) -> int:
@@ -53,8 +56,11 @@ class PlanPosition:
     slice_qty: float  # quantity one slice carries on average
 
 
-def plan_position(parent: ParentView, now: float, slice_interval_s: float) -> PlanPosition:
-    """Locate `now` in the plan: what remains at the last replace, spread evenly over [plan_start, end]."""
+def plan_position(
+    parent: ParentView, now: float, slice_interval_s: float, shape: ScheduleShape | None = None
+) -> PlanPosition:
+    """Locate `now` in the plan: what remains at the last replace, spread over [plan_start, end] evenly in time, or
+    as `shape` says by each slice's end (lot-rounded down; the last boundary is the whole order)."""
     plan_start = max(parent.start, parent.plan_start)
     remaining = max(0, parent.order_qty - parent.plan_cum_qty)
     lot = parent.instrument.lot_size
@@ -71,8 +77,15 @@ def plan_position(parent: ParentView, now: float, slice_interval_s: float) -> Pl
         done = min(math.floor((now - plan_start) / slice_interval_s + _TIME_EPS), slices - 1)
         current = done + 1
 
+    def due(boundary: int) -> int:
+        if shape is None or boundary == slices:
+            return cumulative_target(remaining, lot, slices, boundary)
+        at = min(plan_start + boundary * slice_interval_s, parent.end)
+        share = shape.due_share(parent.instrument.symbol, plan_start, parent.end, at)
+        return math.floor(remaining // lot * share + _SHARE_EPS) * lot
+
     def cum(boundary: int) -> int:
-        target = parent.plan_cum_qty + cumulative_target(remaining, lot, slices, boundary)
+        target = parent.plan_cum_qty + due(boundary)
         return min(max(target, parent.plan_cum_qty), parent.order_qty)
 
     return PlanPosition(

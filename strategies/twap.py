@@ -1,10 +1,12 @@
-"""TWAP: even time slices, one passive child at the touch, IOC catch-up when behind, a final sweep."""
+"""Sliced schedules (TWAP, and VWAP and IS by their shapes): one passive child at the touch per time slice, IOC
+catch-up when behind, a final sweep."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from strategies.schedule import plan_position
+from strategies.shapes import ScheduleShape
 from strategies.types import (
     CancelChild,
     ChildAction,
@@ -69,13 +71,15 @@ class _PriceRules:
         return None if self.through_limit(ticks) else ticks
 
 
-class Twap:
-    """Time-weighted schedule: the Strategy for TargetStrategy TWAP."""
+class Sliced:
+    """A schedule worked in time slices: the shape says how much is due by each slice's end (even for TWAP), and the
+    same tactic works every shape (one passive child at the touch, IOC catch-up when behind, a final sweep)."""
 
-    name = "TWAP"
-
-    def __init__(self, config: TwapConfig | None = None) -> None:
+    def __init__(self, config: TwapConfig | None = None, shape: ScheduleShape | None = None,
+                 name: str = "TWAP") -> None:  # fmt: skip
         self.config = config if config is not None else TwapConfig()
+        self.shape = shape
+        self.name = name
 
     def decide(self, parent: ParentView, quote: Quote | None, now: float) -> list[ChildAction]:
         """Child actions that bring the parent back onto its schedule at `now`."""
@@ -98,7 +102,7 @@ class Twap:
         ]
         # Everything working except the passive child we manage counts towards the schedule as is.
         others = parent.working_qty - (passive.leaves_qty if passive else 0)
-        pos = plan_position(parent, now, cfg.slice_interval_s)
+        pos = plan_position(parent, now, cfg.slice_interval_s, self.shape)
 
         behind = pos.due_now - parent.cum_qty - others
         if final:
@@ -159,6 +163,13 @@ class Twap:
         new_px = instrument.from_ticks(new)
         note = f"re-peg to {instrument.format_price(new_px)}" if new != old else f"resize to {want}"
         return [ReplaceChild(child.child_id, want, new_px, f"{label}: {note}")]
+
+
+class Twap(Sliced):
+    """Time-weighted schedule: the Strategy for TargetStrategy TWAP."""
+
+    def __init__(self, config: TwapConfig | None = None) -> None:
+        super().__init__(config, None, "TWAP")
 
 
 def _send_order(action: ChildAction) -> int:

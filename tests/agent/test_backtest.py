@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -59,39 +60,65 @@ def test_three_hour_parent_of_the_issue_runs_at_simulation_speed() -> None:
 
 
 class _Costly:
-    """TWAP, but its first decision takes `seconds` more: waiting (not computing) or computing."""
+    """TWAP, but its first decision takes `seconds` more: waiting, computing, or in a garbage collection."""
 
-    def __init__(self, real: object, seconds: float, computing: bool) -> None:
-        self.real, self.seconds, self.computing, self.calls = real, seconds, computing, 0
+    def __init__(self, real: object, seconds: float, how: str) -> None:
+        self.real, self.seconds, self.how, self.calls = real, seconds, how, 0
         self.name = "TWAP"
 
     def decide(self, parent: object, quote: object, now: float) -> object:
         self.calls += 1
         if self.calls == 1:
-            if self.computing:
+            if self.how == "computing":
                 end = time.thread_time() + self.seconds
                 while time.thread_time() < end:
                     pass
+            elif self.how == "collecting":
+                # A full collection over the large heap the process holds: its pause, not the strategy's work.
+                started = time.thread_time()
+                gc.collect()
+                assert time.thread_time() - started > 0.05, "the collection should outlast the budget"
             else:
                 time.sleep(self.seconds)  # what a loaded machine looks like from inside: time passes elsewhere
         return self.real.decide(parent, quote, now)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("computing", [False, True])
-def test_a_backtest_times_decisions_in_cpu_time_so_a_busy_machine_changes_nothing(
-        computing: bool, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+@pytest.mark.parametrize("how", ["waiting", "computing", "collecting"])
+def test_a_backtest_times_what_the_strategy_computes_so_a_busy_machine_changes_nothing(
+        how: str, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     from agent.strategy_registry import build_strategies
 
     def slow_twap(cfg: AgentConfig) -> dict[str, object]:
         strategies: dict[str, object] = dict(build_strategies(cfg))
-        strategies["TWAP"] = _Costly(strategies["TWAP"], 0.15, computing)
+        strategies["TWAP"] = _Costly(strategies["TWAP"], 0.15, how)
         return strategies
 
     monkeypatch.setattr("agent.core.engine.build_strategies", slow_twap)  # where the engine is built from config
+    heap = [[k] for k in range(3_000_000)] if how == "collecting" else []  # what else the process holds
     r = backtest(3, BacktestOrder("CRYPTOALPHA", "1", 5_000, 120), strategy_budget_s=0.05)
+    del heap
     restated = [x.text or "" for x in r.reports if x.exec_type == "D"]
-    if computing:
+    if how == "computing":
         assert any("ms to decide, over its 50 ms budget" in t for t in restated), restated
     else:
         assert restated == []
     assert r.cum_qty == 5_000
+
+
+def test_vwap_by_target_strategy_1_trades_the_equity_u_shape() -> None:
+    # A whole ACME session from the 14:30 UTC open, the parent asking for VWAP with FIX's TargetStrategy 1: it
+    # trades with the configured half-hour profile, heavy at the open and close, and completes.
+    open_utc = 1_704_205_800.0  # 2024-01-02 14:30 UTC
+    market = simulated_market(11, start_time=open_utc)
+    cfg = with_market_instruments(load_config(), market)
+    r = run_backtest(cfg, market, BacktestOrder("ACME", "1", 200_000, 6.5 * 3600, strategy_code="1"))
+    assert r.status == "2" and r.cum_qty == 200_000
+    start = r.started
+
+    def traded(first_min: float, last_min: float) -> int:
+        return sum(q for t, q, _ in r.fills if start + 60 * first_min <= t < start + 60 * last_min)
+
+    first_hour, midday_hour, last_hour = traded(0, 60), traded(180, 240), traded(330, 390)
+    profile = {i.symbol: i for i in cfg.instruments}["ACME"].volume_profile
+    assert first_hour == pytest.approx(200_000 * sum(profile[:2]) / sum(profile), rel=0.1)
+    assert first_hour > 2 * midday_hour and last_hour > 2 * midday_hour

@@ -16,7 +16,10 @@ from simulator.instruments import DEFAULT_UNIVERSE
 def test_packaged_defaults_load() -> None:
     cfg = load_config()
     assert (cfg.oms_port, cfg.venue_port, cfg.default_strategy) == (9878, 9879, "TWAP")
-    assert cfg.target_strategies == {"1000": "TWAP"}
+    assert cfg.target_strategies == {"1": "VWAP", "1000": "TWAP", "1001": "IS"}
+    assert cfg.implementation_shortfall.urgency == 1.0
+    acme = {i.symbol: i for i in cfg.instruments}["ACME"]
+    assert (acme.session_open_utc, acme.session_hours, len(acme.volume_profile)) == ("14:30", 6.5, 13)
 
 
 def test_agent_instruments_match_the_simulator_universe() -> None:
@@ -35,6 +38,14 @@ def test_agent_instruments_match_the_simulator_universe() -> None:
         ("[twap]\nslice_interval_s = -1", "twap.slice_interval_s"),
         ('[[instruments]]\nsymbol = "X"\ntick_size = 0\nlot_size = 1', "instruments.0.tick_size"),
         ("surprise = 1", "surprise"),
+        ('[[instruments]]\nsymbol = "X"\ntick_size = 1\nlot_size = 1\nsession_open_utc = "25:00"',
+         "instruments.0.session_open_utc"),
+        ('[[instruments]]\nsymbol = "X"\ntick_size = 1\nlot_size = 1\nsession_hours = 30', "instruments.0.session_hours"),
+        ('[[instruments]]\nsymbol = "X"\ntick_size = 1\nlot_size = 1\nvolume_profile = [0, 0]',
+         "X: volume_profile needs at least one weight > 0"),
+        ('[[instruments]]\nsymbol = "X"\ntick_size = 1\nlot_size = 1\nvolume_profile = [1, -1]',
+         "instruments.0.volume_profile.1"),
+        ("[implementation_shortfall]\nurgency = -1", "implementation_shortfall.urgency"),
         ("oms_port = ", "not valid TOML"),
     ],
 )
@@ -89,3 +100,14 @@ def test_a_config_file_that_lists_instruments_replaces_the_list(tmp_path: Path) 
     path = tmp_path / "mine.toml"
     path.write_text('[[instruments]]\nsymbol = "ACME"\ntick_size = 0.01\nlot_size = 100\n')
     assert [i.symbol for i in load_config(path).instruments] == ["ACME"]
+
+
+def test_an_instruments_trading_session_is_its_profile_in_equal_buckets() -> None:
+    acme = {i.symbol: i for i in load_config().instruments}["ACME"]
+    session = acme.trading_session()
+    assert session.open_s == 14.5 * 3600
+    assert session.profile.session_s == 6.5 * 3600
+    assert session.profile.bucket_starts_s[:3] == (0.0, 1800.0, 3600.0)
+    assert session.profile.rates == acme.volume_profile
+    crypto = {i.symbol: i for i in load_config().instruments}["CRYPTOALPHA"]
+    assert (crypto.trading_session().open_s, crypto.trading_session().profile.rates) == (0.0, (1.0,))
