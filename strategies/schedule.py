@@ -81,7 +81,7 @@ def plan_position(
         if shape is None or boundary == slices:
             return cumulative_target(remaining, lot, slices, boundary)
         at = min(plan_start + boundary * slice_interval_s, parent.end)
-        share = shape.due_share(parent.instrument.symbol, plan_start, parent.end, at)
+        share = shape.due_share(parent, at)
         return math.floor(remaining // lot * share + _SHARE_EPS) * lot
 
     def cum(boundary: int) -> int:

@@ -4,8 +4,8 @@ A sliced strategy (`twap.Sliced`) works any shape with the same tactic: a passiv
 current slice, crossing when too far behind, a sweep at the end. The shape alone makes it TWAP (even in time),
 VWAP (in step with the market's expected volume) or IS (Almgren–Chriss: front-loaded by an urgency).
 
-Every shape is pure and maps a time t in [start, end] to a share in [0, 1] that never falls, 0 at `start` and 1 at
-`end`; `start` and `end` are the plan's (it restarts at a replace).
+Every shape is pure and maps a time t to the share of the parent's current plan due by then: a share in [0, 1] that
+never falls, 0 at the plan's start and 1 at the parent's end. A plan restarts at a replace, with what is left.
 """
 
 from __future__ import annotations
@@ -16,14 +16,20 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from strategies.schedules.vwap import VolumeProfile
+from strategies.types import ParentView
 
 _DAY_S = 86_400.0
 
 
 class ScheduleShape(Protocol):
-    """The share of a plan due by `t` for `symbol`'s plan running from `start` to `end` (epoch seconds)."""
+    """The share of `parent`'s current plan due by `t` (epoch seconds)."""
 
-    def due_share(self, symbol: str, start: float, end: float, t: float) -> float: ...
+    def due_share(self, parent: ParentView, t: float) -> float: ...
+
+
+def plan_window(parent: ParentView) -> tuple[float, float]:
+    """The current plan's start and end: from the parent's start, or its last replace, to its end."""
+    return max(parent.start, parent.plan_start), parent.end
 
 
 def _elapsed(start: float, end: float, t: float) -> float:
@@ -37,16 +43,18 @@ def _elapsed(start: float, end: float, t: float) -> float:
 class Even:
     """TWAP: even in time."""
 
-    def due_share(self, symbol: str, start: float, end: float, t: float) -> float:
-        return _elapsed(start, end, t)
+    def due_share(self, parent: ParentView, t: float) -> float:
+        return _elapsed(*plan_window(parent), t)
 
 
 @dataclass(frozen=True)
 class FrontLoaded:
     """Almgren–Chriss's optimal trajectory: holdings sinh(κ(T − t)) / sinh(κT) of the plan, κT = `urgency`.
 
-    The urgency is κT = T √(λσ²/η) for a risk aversion λ, volatility σ and temporary impact η (Almgren & Chriss
-    2000): 0 is TWAP; at 1 about 56% of the plan is due by half time, at 3 about 79%.
+    The urgency is κT = T √(λσ²/η) over the parent's whole horizon T, for a risk aversion λ, volatility σ and
+    temporary impact η (Almgren & Chriss 2000): 0 is TWAP; at 1 about 56% is due by half time, at 3 about 79%. A
+    plan restarted later (a replace) keeps κ, so its κT is the urgency times the share of the horizon left: the
+    trajectory from there is the optimal one from there.
     """
 
     urgency: float
@@ -55,9 +63,11 @@ class FrontLoaded:
         if not (math.isfinite(self.urgency) and self.urgency >= 0):
             raise ValueError(f"urgency must be finite and >= 0, got {self.urgency}")
 
-    def due_share(self, symbol: str, start: float, end: float, t: float) -> float:
+    def due_share(self, parent: ParentView, t: float) -> float:
+        start, end = plan_window(parent)
         u = _elapsed(start, end, t)
-        k = self.urgency
+        horizon = parent.end - parent.start
+        k = self.urgency * (end - start) / horizon if horizon > 0 else 0.0
         if k < 1e-8:
             return u
         # 1 − sinh(k(1 − u)) / sinh(k), written with exponentials of negative arguments only, so no k overflows.
@@ -97,8 +107,9 @@ class VolumeWeighted:
 
     sessions: Mapping[str, TradingSession] = field(default_factory=dict)
 
-    def due_share(self, symbol: str, start: float, end: float, t: float) -> float:
-        session = self.sessions.get(symbol)
+    def due_share(self, parent: ParentView, t: float) -> float:
+        start, end = plan_window(parent)
+        session = self.sessions.get(parent.instrument.symbol)
         if session is None:
             return _elapsed(start, end, t)
         first = session.volume_until(start)

@@ -12,7 +12,7 @@ from parent_builder import END, START, make_parent, make_quote
 
 from strategies.schedule import plan_position
 from strategies.schedules.vwap import VolumeProfile
-from strategies.shapes import Even, FrontLoaded, TradingSession, VolumeWeighted
+from strategies.shapes import Even, FrontLoaded, ScheduleShape, TradingSession, VolumeWeighted
 from strategies.twap import Sliced, Twap, TwapConfig
 from strategies.types import PlaceChild
 
@@ -27,39 +27,51 @@ U_SESSION = TradingSession(
 VWAP = VolumeWeighted({"XYZ": U_SESSION})
 
 
+def share(shape: ScheduleShape, start: float, end: float, t: float, plan_start: float | None = None) -> float:
+    """`shape`'s due share at `t` for a parent of XYZ from `start` to `end` (re-planned at `plan_start`)."""
+    return shape.due_share(make_parent(start=start, end=end, plan_start=plan_start), t)
+
+
 def test_even_is_the_elapsed_share() -> None:
-    assert Even().due_share("XYZ", 100.0, 200.0, 150.0) == 0.5
-    assert Even().due_share("XYZ", 100.0, 200.0, 50.0) == 0.0
-    assert Even().due_share("XYZ", 100.0, 200.0, 250.0) == 1.0
+    assert share(Even(), 100.0, 200.0, 150.0) == 0.5
+    assert share(Even(), 100.0, 200.0, 50.0) == 0.0
+    assert share(Even(), 100.0, 200.0, 250.0) == 1.0
 
 
 def test_front_loaded_is_almgren_chriss_and_zero_urgency_is_even() -> None:
     k = 1.0
-    assert FrontLoaded(k).due_share("XYZ", 0.0, 10.0, 5.0) == pytest.approx(1 - math.sinh(0.5) / math.sinh(1.0))
-    assert FrontLoaded(3.0).due_share("XYZ", 0.0, 10.0, 5.0) == pytest.approx(1 - math.sinh(1.5) / math.sinh(3.0))
-    assert FrontLoaded(0.0).due_share("XYZ", 0.0, 10.0, 2.5) == pytest.approx(0.25)
+    assert share(FrontLoaded(k), 0.0, 10.0, 5.0) == pytest.approx(1 - math.sinh(0.5) / math.sinh(1.0))
+    assert share(FrontLoaded(3.0), 0.0, 10.0, 5.0) == pytest.approx(1 - math.sinh(1.5) / math.sinh(3.0))
+    assert share(FrontLoaded(0.0), 0.0, 10.0, 2.5) == pytest.approx(0.25)
     # Urgent enough to overflow sinh: nearly everything at once, and no error.
-    assert FrontLoaded(2_000.0).due_share("XYZ", 0.0, 10.0, 0.1) == pytest.approx(1.0)
+    assert share(FrontLoaded(2_000.0), 0.0, 10.0, 0.1) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="urgency"):
         FrontLoaded(-1.0)
+
+
+def test_front_loaded_replanned_halfway_continues_the_optimal_trajectory() -> None:
+    # κ = 2 / 10 s. Re-planned at t = 5 what is left falls as sinh(κ(T − t)) / sinh(κ(T − 5)): at 7.5 that is
+    # sinh(0.5) / sinh(1) of it, the plan's own κT being 1.
+    due = share(FrontLoaded(2.0), 0.0, 10.0, 7.5, plan_start=5.0)
+    assert due == pytest.approx(1 - math.sinh(0.2 * 2.5) / math.sinh(0.2 * 5.0))
 
 
 @given(st.floats(0.0, 50.0), st.lists(st.floats(0.0, 1.0), min_size=2, max_size=20))
 def test_front_loaded_rises_from_zero_to_one_and_leads_the_even_share(urgency: float, points: list[float]) -> None:
     shape = FrontLoaded(urgency)
-    shares = [shape.due_share("XYZ", 0.0, 1.0, u) for u in sorted(points)]
+    shares = [share(shape, 0.0, 1.0, u) for u in sorted(points)]
     assert all(0.0 <= s <= 1.0 for s in shares)
     assert all(b >= a - 1e-12 for a, b in pairwise(shares))
     assert all(s >= u - 1e-9 for s, u in zip(shares, sorted(points), strict=True))
-    assert shape.due_share("XYZ", 0.0, 1.0, 0.0) == pytest.approx(0.0, abs=1e-12)
-    assert shape.due_share("XYZ", 0.0, 1.0, 1.0) == pytest.approx(1.0)
+    assert share(shape, 0.0, 1.0, 0.0) == pytest.approx(0.0, abs=1e-12)
+    assert share(shape, 0.0, 1.0, 1.0) == pytest.approx(1.0)
 
 
 def test_vwap_over_a_whole_session_follows_the_profile() -> None:
     start, end = DAY0 + OPEN_S, DAY0 + OPEN_S + SESSION_S
-    first_half_hour = VWAP.due_share("XYZ", start, end, start + 1800.0)
+    first_half_hour = share(VWAP, start, end, start + 1800.0)
     assert first_half_hour == pytest.approx(2.66 / sum(U_WEIGHTS))
-    midday = VWAP.due_share("XYZ", start, end, start + 4 * 3600.0) - VWAP.due_share("XYZ", start, end, start + 3.5 * 3600)
+    midday = share(VWAP, start, end, start + 4 * 3600.0) - share(VWAP, start, end, start + 3.5 * 3600)
     assert midday == pytest.approx(0.66 / sum(U_WEIGHTS))
     assert first_half_hour > 2.5 * 1800.0 / SESSION_S  # 2.66 times what an even schedule has due
 
@@ -67,15 +79,15 @@ def test_vwap_over_a_whole_session_follows_the_profile() -> None:
 def test_vwap_across_the_close_stands_still_overnight() -> None:
     # From 30 minutes before the close to 30 minutes after the next open: only the two half hours trade.
     start, end = DAY0 + OPEN_S + SESSION_S - 1800.0, DAY0 + 86_400.0 + OPEN_S + 1800.0
-    at_close = VWAP.due_share("XYZ", start, end, DAY0 + OPEN_S + SESSION_S)
+    at_close = share(VWAP, start, end, DAY0 + OPEN_S + SESSION_S)
     assert at_close == pytest.approx(2.16 / (2.16 + 2.66))
-    assert VWAP.due_share("XYZ", start, end, DAY0 + 86_400.0 + 3600.0) == pytest.approx(at_close)
+    assert share(VWAP, start, end, DAY0 + 86_400.0 + 3600.0) == pytest.approx(at_close)
 
 
 def test_vwap_is_even_without_a_session_or_outside_every_session() -> None:
-    assert VolumeWeighted().due_share("XYZ", 0.0, 100.0, 25.0) == 0.25
+    assert share(VolumeWeighted(), 0.0, 100.0, 25.0) == 0.25
     night = DAY0 + 2 * 3600.0  # 02:00 UTC, long before the open
-    assert VWAP.due_share("XYZ", night, night + 600.0, night + 150.0) == pytest.approx(0.25)
+    assert share(VWAP, night, night + 600.0, night + 150.0) == pytest.approx(0.25)
 
 
 def test_a_trading_session_refuses_impossible_times() -> None:
@@ -119,5 +131,5 @@ def test_a_sliced_strategy_sizes_its_passive_child_by_its_shape() -> None:
     twap, urgent = Twap(config), Sliced(config, FrontLoaded(3.0), "IS")
     assert twap.name == "TWAP" and urgent.name == "IS"
     assert passive_qty(twap) == 5_000  # 60,000 in twelve 5-second slices
-    first_slice = math.floor(600 * FrontLoaded(3.0).due_share("XYZ", START, END, START + 5.0)) * 100
+    first_slice = math.floor(600 * share(FrontLoaded(3.0), START, END, START + 5.0)) * 100
     assert passive_qty(urgent) == first_slice > 5_000
