@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from strategies.schedules.almgren_chriss import remaining_share
 from strategies.schedules.vwap import VolumeProfile
 from strategies.types import ParentView
 
@@ -68,11 +69,7 @@ class FrontLoaded:
         u = _elapsed(start, end, t)
         horizon = parent.end - parent.start
         k = self.urgency * (end - start) / horizon if horizon > 0 else 0.0
-        if k < 1e-8:
-            return u
-        # 1 − sinh(k(1 − u)) / sinh(k), written with exponentials of negative arguments only, so no k overflows.
-        left = math.exp(-k * u) * math.expm1(-2.0 * k * (1.0 - u)) / math.expm1(-2.0 * k)
-        return min(1.0, max(0.0, 1.0 - left))
+        return min(1.0, max(0.0, 1.0 - remaining_share(k, u)))
 
 
 @dataclass(frozen=True)

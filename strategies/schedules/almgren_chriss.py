@@ -99,18 +99,22 @@ def with_costs(model: AlmgrenChriss, plan: SchedulePlan, time_unit_s: float = 1.
     return dataclasses.replace(plan, expected_cost=expected, variance=variance)
 
 
+def remaining_share(kappa_t: float, elapsed: float) -> float:
+    """sinh(κT(1 − u)) / sinh(κT): the share of the order still held when a share u of the horizon has elapsed.
+
+    The straight line 1 − u below `_LINEAR_BELOW`; everything done at once when κT overflowed to infinity.
+    """
+    if kappa_t < _LINEAR_BELOW:
+        return 1.0 - elapsed
+    if math.isinf(kappa_t):  # λσ² so large it overflowed: everything goes in the first instant
+        return 1.0 if elapsed <= 0 else 0.0
+    # sinh(a)/sinh(b) = e^(a−b) (1 − e^(−2a)) / (1 − e^(−2b)): nothing overflows however large κT grows.
+    return math.exp(-kappa_t * elapsed) * math.expm1(-2.0 * kappa_t * (1.0 - elapsed)) / math.expm1(-2.0 * kappa_t)
+
+
 def _holdings(qty: float, kappa_tau: float, intervals: int) -> tuple[float, ...]:
     """x_j = X sinh(κ(T − t_j)) / sinh(κT) at t_j = jτ."""
     kappa_t = kappa_tau * intervals
-    if kappa_t < _LINEAR_BELOW:
+    if kappa_t < _LINEAR_BELOW:  # the line exactly, as TWAP has it
         return tuple(qty * (intervals - j) / intervals for j in range(intervals + 1))
-    if math.isinf(kappa_t):  # λσ² so large it overflowed: everything goes in the first interval
-        return (qty,) + (0.0,) * intervals
-    # sinh(a)/sinh(b) = e^(a−b) (1 − e^(−2a)) / (1 − e^(−2b)): nothing overflows however large κT grows.
-    denominator = math.expm1(-2 * kappa_t)
-
-    def left(j: int) -> float:
-        a = kappa_tau * (intervals - j)
-        return qty * (math.exp(-kappa_tau * j) * (math.expm1(-2 * a) / denominator))
-
-    return tuple(left(j) for j in range(intervals + 1))
+    return tuple(qty * remaining_share(kappa_t, j / intervals) for j in range(intervals + 1))
