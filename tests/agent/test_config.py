@@ -111,3 +111,14 @@ def test_an_instruments_trading_session_is_its_profile_in_equal_buckets() -> Non
     assert session.profile.rates == acme.volume_profile
     crypto = {i.symbol: i for i in load_config().instruments}["CRYPTOALPHA"]
     assert (crypto.trading_session().open_s, crypto.trading_session().profile.rates) == (0.0, (1.0,))
+
+
+def test_acmes_configured_volume_profile_is_the_simulators_by_half_hour() -> None:
+    from simulator.kernel.activity_profile import session_activity_profile
+
+    acme = {i.symbol: i for i in load_config().instruments}["ACME"]
+    spec = DEFAULT_UNIVERSE["ACME"]
+    _, mult = session_activity_profile(spec, segment_s=300)
+    per_half_hour = [sum(mult[k:k + 6]) / 6 for k in range(0, len(mult), 6)]
+    assert acme.session_hours * 3600 == spec.session_seconds
+    assert acme.volume_profile == pytest.approx(per_half_hour, abs=0.006)  # typed to two decimals
