@@ -1,0 +1,6 @@
+"""The impact model: what a parent will cost, and how uncertain that is.
+
+Features computed from the market view (the same function in training and serving), parametric baselines (the
+square-root law, Kissell's I-Star, Almgren et al. 2005, a Bayesian linear model), LightGBM quantile regressors,
+proper scoring rules, the ONNX export and the ONNX Runtime inference service.
+"""
