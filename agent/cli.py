@@ -105,6 +105,7 @@ def _cmd_agent(args: argparse.Namespace) -> int:
     from agent.crash_points import CrashPointsError
     from agent.journal.journal import JournalError
     from agent.runtime import run_agent
+    from strategies.impact.inference import ImpactModelError
 
     try:
         cfg = load_config(Path(args.config) if args.config else None, oms_port=args.oms_port,
@@ -116,7 +117,7 @@ def _cmd_agent(args: argparse.Namespace) -> int:
         finally:
             with contextlib.suppress(OSError):
                 pid_file.unlink()
-    except (ConfigError, JournalError, CrashPointsError, OSError) as exc:
+    except (ConfigError, JournalError, CrashPointsError, ImpactModelError, OSError) as exc:
         print(f"footprint agent: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -442,10 +443,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=_cmd_journal)
 
     from agent.admin.operator_cli import add_commands as add_operator_commands
+    from agent.impact.impact_cli import add_commands as add_impact_commands
     from agent.schedule_cli import add_command as add_schedule_command
 
     add_operator_commands(sub)  # kill, halt, resume, status
     add_schedule_command(sub)  # schedule
+    add_impact_commands(sub)  # data impact, train impact, impact evaluate, pretrade
     return p
 
 

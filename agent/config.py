@@ -31,6 +31,9 @@ class InstrumentConfig(BaseModel):
     # Risk: the largest parent accepted, and the average daily volume `risk.max_adv_fraction` is a fraction of.
     max_order_qty: Annotated[int, Field(gt=0)] | None = None
     adv: Annotated[int, Field(gt=0)] | None = None
+    # The impact model: the symbol's daily volatility from history, a fraction (0.02 = 2%); with `adv`, what a new
+    # parent's pre-trade estimate needs.
+    daily_vol: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] | None = None
     # Risk on each child: its price within this many bps of the mid (default `risk.child_collar_bps`), its size.
     collar_bps: Annotated[float, Field(gt=0)] | None = None
     max_child_qty: Annotated[int, Field(gt=0)] | None = None
@@ -164,6 +167,16 @@ class ImplementationShortfallConfig(BaseModel):
     urgency: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = 1.0
 
 
+class ImpactConfig(BaseModel):
+    """The impact model: which one, where it runs, and whether a new parent's New report carries its estimate."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: Path | None = None  # an ONNX file made by `footprint train impact`; unset: the one the package ships
+    device: Literal["cpu", "cuda", "auto"] = "cpu"  # cuda: fail unless the session really runs on CUDA
+    pretrade_on_new: bool = True
+
+
 class AgentConfig(BaseModel):
     """Everything the agent needs to start; the defaults live in fix_config/agent.toml."""
 
@@ -189,6 +202,7 @@ class AgentConfig(BaseModel):
     venue_logon_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     twap: TwapConfig = TwapConfig()
     implementation_shortfall: ImplementationShortfallConfig = ImplementationShortfallConfig()
+    impact: ImpactConfig = ImpactConfig()
     orders: OrderCoreConfig = OrderCoreConfig()
     risk: RiskConfig = RiskConfig()
     breakers: BreakersConfig = BreakersConfig()

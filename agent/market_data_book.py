@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from strategies.types import Quote
+from strategies.types import QUOTE_LEVELS, Quote
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,10 @@ class MarketDataBook:
         return sorted(side.items(), reverse=(entry_type == "0"))
 
     def quote(self, symbol: str, timestamp: float) -> Quote:
-        bids = self._levels.get((symbol, "0"), {})
-        asks = self._levels.get((symbol, "1"), {})
-        bid = max(bids) if bids else None
-        ask = min(asks) if asks else None
-        return Quote(symbol, bid, bids[bid] if bid is not None else 0, ask, asks[ask] if ask is not None else 0,
-                     timestamp, self.traded_volume.get(symbol, 0))
+        """The top of book with its best `QUOTE_LEVELS` levels a side, and the volume traded so far."""
+        bids = self.levels(symbol, "0")[:QUOTE_LEVELS]
+        asks = self.levels(symbol, "1")[:QUOTE_LEVELS]
+        bid, bid_qty = bids[0] if bids else (None, 0)
+        ask, ask_qty = asks[0] if asks else (None, 0)
+        return Quote(symbol, bid, bid_qty, ask, ask_qty, timestamp, self.traded_volume.get(symbol, 0),
+                     tuple(bids), tuple(asks))

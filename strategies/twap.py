@@ -34,6 +34,18 @@ class TwapConfig(BaseModel):
     reprice_ticks: int = Field(default=1, ge=1, description="ticks the touch moves away before re-pegging")
 
 
+AGGRESSIONS: dict[str, float] = {"passive": 3.0, "balanced": 0.5, "aggressive": 0.0}
+"""The tactic's aggression presets, as `catch_up_slices`: how far behind schedule it lets a parent fall before it
+crosses the spread (passive waits three slices, aggressive crosses whenever it is behind at all)."""
+
+
+def with_aggression(config: TwapConfig, aggression: str) -> TwapConfig:
+    """The tactic at one of the `AGGRESSIONS` presets; ValueError naming the known ones otherwise."""
+    if aggression not in AGGRESSIONS:
+        raise ValueError(f"unknown aggression {aggression!r}: one of {', '.join(AGGRESSIONS)}")
+    return config.model_copy(update={"catch_up_slices": AGGRESSIONS[aggression]})
+
+
 class _PriceRules:
     """A parent's price rules for one decision, in whole ticks: its side, grid and hard limit."""
 

@@ -74,6 +74,10 @@ class Instrument:
         return (qty // self.lot_size) * self.lot_size
 
 
+QUOTE_LEVELS = 5
+"""Book levels a side that quotes carry: what the market view's depth features read."""
+
+
 @dataclass(frozen=True)
 class Quote:
     """Top of book as the engine last saw it. Prices are None when that side is empty."""
@@ -85,6 +89,10 @@ class Quote:
     ask_qty: int
     timestamp: float
     volume: int = 0  # traded on the venue since its feed began, as the feed reported it (participation's base)
+    # The book's best levels, best first, as (price, size); the top level repeats bid/ask. Empty when the host
+    # only knows the top.
+    bids: tuple[tuple[float, int], ...] = ()
+    asks: tuple[tuple[float, int], ...] = ()
 
     @property
     def mid(self) -> float | None:

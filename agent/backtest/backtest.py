@@ -6,8 +6,11 @@ seed gives the same fills.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from agent.backtest.sim_venue import SimVenue
@@ -164,13 +167,16 @@ def engine_for(cfg: AgentConfig, clock: SimClock, outlet: SimulatedOutlet) -> En
 
 
 def with_market_instruments(cfg: AgentConfig, market: Market) -> AgentConfig:
-    """The config with the market's symbols as its instruments (a scenario may list its own): their grids from the
-    market, their trading session and volume profile (what VWAP weighs by) from the config where it has the symbol."""
+    """The config with the market's symbols as its instruments (a scenario may list its own): their grids, ADV and
+    daily volatility from the market, their trading session and volume profile (what VWAP weighs by) from the config
+    where it has the symbol."""
     configured = {i.symbol: i for i in cfg.instruments}
 
     def instrument(symbol: str) -> InstrumentConfig:
         spec = market.spec(symbol)
-        grid = InstrumentConfig(symbol=symbol, tick_size=spec.tick_size, lot_size=spec.lot_size)
+        # The market's own history (ADV, daily volatility) is what a desk's would be: the pre-trade estimate's input.
+        grid = InstrumentConfig(symbol=symbol, tick_size=spec.tick_size, lot_size=spec.lot_size, adv=spec.adv,
+                                daily_vol=spec.daily_vol)
         known = configured.get(symbol)
         if known is None:
             return grid
@@ -180,10 +186,24 @@ def with_market_instruments(cfg: AgentConfig, market: Market) -> AgentConfig:
     return cfg.model_copy(update={"instruments": tuple(instrument(s) for s in market.symbols)})
 
 
+@contextlib.contextmanager
+def quiet_engine() -> Iterator[None]:
+    """Breaker trips and fills are the engine's everyday log; across many backtests they drown a study's output."""
+    logger = logging.getLogger("footprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step_s: float | None = None,
-                 grace_s: float = 60.0, venue: SimVenue | None = None) -> BacktestResult:
+                 grace_s: float = 60.0, venue: SimVenue | None = None,
+                 on_quote: Callable[[Quote], None] | None = None) -> BacktestResult:
     """Work one parent from `market.now + start_offset_s` until it is done (or `grace_s` after its end), on
-    `venue` (one over `market`, e.g. with faults) or a well-behaved venue over `market`."""
+    `venue` (one over `market`, e.g. with faults) or a well-behaved venue over `market`; `on_quote` sees every quote
+    the engine is given."""
     wall0 = time.perf_counter()
     step = step_s if step_s is not None else cfg.decision_interval_s
     if not step > 0:
@@ -204,6 +224,8 @@ def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step
         if venue.market.feed_up(order.symbol):  # no quote during a scenario's market data outage
             quote: Quote = venue.quote(order.symbol)
             engine.dispatch(quote)
+            if on_quote is not None:
+                on_quote(quote)
 
     start = t0 + order.start_offset_s
     step_to(start)

@@ -19,14 +19,12 @@ extra study of `footprint sim realism`.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import logging
 import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +35,7 @@ import numpy.typing as npt
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
-from agent.backtest.backtest import BacktestOrder, run_backtest, scenario_order, with_market_instruments
+from agent.backtest.backtest import BacktestOrder, quiet_engine, run_backtest, scenario_order, with_market_instruments
 from agent.config import load_config
 from simulator.realism.band import Band
 from simulator.realism.impact import log_spaced
@@ -178,7 +176,7 @@ def run_one(run: ShortfallRun) -> RunOutcome:
         half_spread = (ask - bid) / (ask + bid) * 1e4
     # The packaged agent config, not a user's file: the curve is a property of the market, reproducible anywhere.
     cfg = with_market_instruments(load_config(default_strategy="TWAP"), market)
-    with _quiet_engine():
+    with quiet_engine():
         result = run_backtest(cfg, market, order)
     return RunOutcome(run, result.shortfall_bps, half_spread, result.cum_qty / result.order_qty,
                       time.perf_counter() - wall0)
@@ -189,18 +187,6 @@ def study_order(compiled: CompiledScenario, side: str, qty: int, duration_s: flo
     if compiled.order is None:
         return BacktestOrder(compiled.symbol.symbol, side, qty, duration_s)
     return dataclasses.replace(scenario_order(compiled), side=side, qty=qty, duration_s=duration_s, limit_px=None)
-
-
-@contextlib.contextmanager
-def _quiet_engine() -> Iterator[None]:
-    """Breaker trips and fills are the engine's everyday log; across a hundred runs they drown the table."""
-    logger = logging.getLogger("footprint")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def qty_for(participation: float, adv: int, lot_size: int) -> int:

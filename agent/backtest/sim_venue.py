@@ -19,7 +19,7 @@ from simulator.fix_order_desk import LedgerFill, OrderDesk, VenueOrderRecord
 from simulator.fix_requests import ORDER_READERS
 from simulator.market import Market
 from simulator.venue_faults import VenueFaults
-from strategies.types import Quote
+from strategies.types import QUOTE_LEVELS, Quote
 
 __all__ = ["LedgerFill", "SimVenue", "VenueEvent", "VenueOrderRecord"]
 
@@ -72,12 +72,13 @@ class SimVenue:
         return events
 
     def quote(self, symbol: str) -> Quote:
-        """Top of book now."""
-        depth = self.market.depth(symbol, 1)
+        """The book's top `QUOTE_LEVELS` levels now."""
+        depth = self.market.depth(symbol, QUOTE_LEVELS)
         bid = depth.bids[0] if depth.bids else None
         ask = depth.asks[0] if depth.asks else None
         return Quote(symbol, bid.price if bid else None, bid.size if bid else 0, ask.price if ask else None,
-                     ask.size if ask else 0, self.market.now, self.market.traded_volume(symbol))
+                     ask.size if ask else 0, self.market.now, self.market.traded_volume(symbol),
+                     tuple((b.price, b.size) for b in depth.bids), tuple((a.price, a.size) for a in depth.asks))
 
     def ledger(self) -> list[VenueOrderRecord]:
         """The venue's truth about this session's orders: ClOrdIDs, fills, quantities, whether still working."""

@@ -52,6 +52,7 @@ from agent.core.parent_validation import ValidationContext
 from agent.strategy_registry import build_strategies
 from risk.breakers import BreakerBoard
 from risk.risk_engine import RiskEngine, RiskLimits, SymbolLimits
+from strategies.market_view import DAY_S, MarketView
 from strategies.strategy import Strategy
 from strategies.twap import Twap
 
@@ -73,6 +74,7 @@ def settings_from_config(cfg: AgentConfig) -> EngineSettings:
         oms_disconnect_grace_s=cfg.orders.oms_disconnect_grace_s,
         retention_s=cfg.orders.retention_s,
         strategy_budget_s=cfg.strategy_budget_s,
+        trading_day_s={i.symbol: i.session_hours * 3600.0 for i in cfg.instruments},
     )
 
 
@@ -90,8 +92,12 @@ def risk_from_config(cfg: AgentConfig) -> RiskEngine:
 
 def engine_from_config(cfg: AgentConfig, clock: Clock, outlet: Outlet, ids: IdSource) -> Engine:
     """An engine as every host builds it: settings, strategies and risk engine from the configuration."""
-    return Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), ids, risk_from_config(cfg),
-                  Twap(cfg.twap))
+    from agent.impact.pretrade import arrival_estimator  # ONNX Runtime loads only for engines that estimate
+
+    engine = Engine(settings_from_config(cfg), clock, outlet, build_strategies(cfg), ids, risk_from_config(cfg),
+                    Twap(cfg.twap))
+    engine.ctx.arrival_estimate = arrival_estimator(cfg)
+    return engine
 
 
 class Engine:
@@ -137,6 +143,7 @@ class Engine:
                 self._on_venue_session(event.logged_on)
             case Quote():
                 self.ctx.quotes[event.symbol] = event
+                self._view(event.symbol).on_quote(event)
                 self.ctx.risk.on_quote(event, self.ctx.clock.now())
                 self.breakers.on_quote(event)
             case Tick():
@@ -162,6 +169,18 @@ class Engine:
     @property
     def quotes(self) -> dict[str, Quote]:
         return self.ctx.quotes
+
+    def _view(self, symbol: str) -> MarketView:
+        view = self.ctx.views.get(symbol)
+        if view is None:
+            day_s = self.ctx.settings.trading_day_s.get(symbol, DAY_S)
+            view = self.ctx.views[symbol] = MarketView(symbol, day_s=day_s)
+        return view
+
+    @property
+    def views(self) -> dict[str, MarketView]:
+        """Each quoted symbol's market view: depth, recent volume, signed flow, realised volatility."""
+        return self.ctx.views
 
     @property
     def venue_up(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from agent.clock import Clock
@@ -15,6 +15,7 @@ from agent.core.ids import IdSource
 from agent.core.parent_order import ParentOrder
 from agent.core.parent_validation import ValidationContext
 from risk.risk_engine import RiskEngine
+from strategies.market_view import MarketView
 from strategies.types import Quote
 
 
@@ -37,6 +38,8 @@ class EngineSettings:
     retention_s: float = 3600.0
     # A strategy that takes longer than this to decide on one parent has failed: the parent falls back to TWAP.
     strategy_budget_s: float | None = None
+    # Seconds in each symbol's trading day (its session), which the market view scales volatility to.
+    trading_day_s: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,11 +93,14 @@ class EngineContext:
     risk: RiskEngine
     book: OrderBook = field(default_factory=OrderBook)
     quotes: dict[str, Quote] = field(default_factory=dict)
+    views: dict[str, MarketView] = field(default_factory=dict)  # what strategies and the impact model see
     venue_up: bool = False
     reconciling_since: float | None = None  # a venue logon's reconciliation is under way
     mass_status_req_id: str | None = None
     oms_down_since: dict[str, float] = field(default_factory=dict)
     stopping: bool = False
+    # A new parent's pre-trade estimate for its New report's Text (None: no estimate); never raises.
+    arrival_estimate: Callable[[ParentOrder, MarketView | None, float], str | None] | None = None
     # Times strategies against their budget: a duration, never the time of day (that is the clock's).
     stopwatch: Callable[[], float] = time.perf_counter
 

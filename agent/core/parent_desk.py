@@ -107,14 +107,13 @@ class ParentDesk:
         book.index_parent(parent, key)
         self.report(parent, ExecType.PENDING_NEW)
         parent.apply(OrderEvent.ACCEPT)
-        self.report(
-            parent,
-            ExecType.NEW,
-            text=f"accepted: {parent.strategy} until {_iso(parent.end)}, arrival mid "
-            f"{verdict.arrival_mid:.{parent.instrument.price_decimals + 1}f}",
-        )
-        log.info("parent %s accepted: %s %s %d %s", parent.order_id, parent.side.name, parent.instrument.symbol,
-                 parent.order_qty, parent.strategy)
+        estimate = (ctx.arrival_estimate(parent, ctx.views.get(parent.instrument.symbol), now)
+                    if ctx.arrival_estimate is not None else None)
+        text = (f"accepted: {parent.strategy} until {_iso(parent.end)}, arrival mid "
+                f"{verdict.arrival_mid:.{parent.instrument.price_decimals + 1}f}")
+        self.report(parent, ExecType.NEW, text=text if estimate is None else f"{text}; {estimate}")
+        log.info("parent %s accepted: %s %s %d %s%s", parent.order_id, parent.side.name, parent.instrument.symbol,
+                 parent.order_qty, parent.strategy, "" if estimate is None else f"; {estimate}")
 
     def on_cancel_request(self, req: CancelRequest) -> None:
         parent = self._check_change_request(req.session, req.cl_ord_id, req.orig_cl_ord_id,

@@ -1,0 +1,208 @@
+"""One training record of the impact model: a parent worked by the real engine in a scenario's market, and the same
+market without it.
+
+A run builds the scenario's market from its seed, lets it trade for a lead-in so the market view has a history,
+reads the arrival features (`strategies.impact.features.impact_features`, the function serving calls), works the
+parent with the backtester (the real engine, strategy and risk gate), and follows the mid for a reversion window
+after the parent ends. The same seed is then run again without our order: because the market is deterministic in its
+seed, the difference between the two paths is our impact, net of what the market would have done anyway.
+
+Outcomes, in bps of the arrival mid a, cost positive for either side (s = +1 buy, −1 sell), over the filled
+quantity (q_i at p_i, time t_i):
+
+- `total_bps`: implementation shortfall, s·(AvgPx − a)/a;
+- `temporary_bps`: the fills against the contemporaneous mid m(t_i) of our own run, s·Σq_i(p_i − m(t_i))/(Σq_i·a);
+- `permanent_bps`: s·(m(T + R) − a)/a, the mid a reversion window R after the parent's end T;
+- `impact_bps`: the counterfactual total, the fills against the mid m₀(t_i) of the run without us,
+  s·Σq_i(p_i − m₀(t_i))/(Σq_i·a) (so total = impact + what the market's own drift cost us);
+- `permanent_impact_bps`: s·(m(T + R) − m₀(T + R))/a.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from agent.backtest.backtest import BacktestOrder, quiet_engine, run_backtest, with_market_instruments
+from agent.backtest.sim_venue import SimVenue
+from agent.config import AgentConfig, load_config
+from simulator.market import Market
+from simulator.scenario import compile_scenario, load_scenario
+from simulator.scenario_compiler import CompiledScenario
+from simulator.scenario_market import scenario_market
+from strategies.impact.features import FEATURE_NAMES, OrderSpec, SymbolHistory, impact_features
+from strategies.market_view import MarketView
+from strategies.twap import AGGRESSIONS, with_aggression
+from strategies.types import Side
+
+SIDES = {"buy": "1", "sell": "2"}
+
+
+@dataclass(frozen=True)
+class ImpactRun:
+    """One record to make: picklable, so any worker (a process, a Ray task) rebuilds the market from the scenario's
+    name and the seed."""
+
+    run_id: int
+    scenario: str
+    seed: int
+    side: str  # "buy" or "sell"
+    q_over_adv: float
+    horizon_s: float
+    start_s: float  # the parent's start, seconds after the scenario's start (after the lead-in)
+    strategy: str  # TWAP, VWAP or IS
+    aggression: str  # one of AGGRESSIONS
+    urgency: float  # IS's κT (0 for the other schedules)
+    reversion_s: float = 900.0
+
+    def __post_init__(self) -> None:
+        if self.side not in SIDES:
+            raise ValueError(f"side must be buy or sell, got {self.side!r}")
+        if self.aggression not in AGGRESSIONS:
+            raise ValueError(f"aggression must be one of {', '.join(AGGRESSIONS)}, got {self.aggression!r}")
+        for name in ("q_over_adv", "horizon_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.start_s < 0 or self.reversion_s < 0:
+            raise ValueError(f"start_s and reversion_s must be >= 0, got {self.start_s}, {self.reversion_s}")
+
+
+def history_of(compiled: CompiledScenario, cfg: AgentConfig) -> SymbolHistory:
+    """The symbol's history as a desk would know it: the scenario symbol's ADV and daily volatility, and its session
+    from the agent's configuration."""
+    spec = compiled.symbol
+    instrument = next((i for i in cfg.instruments if i.symbol == spec.symbol), None)
+    return SymbolHistory(float(spec.adv), spec.daily_vol, instrument.trading_session() if instrument else None)
+
+
+def run_config(run: ImpactRun, market: Market) -> AgentConfig:
+    """The packaged agent configuration with the run's schedule as the default, its aggression and urgency."""
+    cfg = with_market_instruments(load_config(default_strategy=run.strategy), market)
+    return cfg.model_copy(update={
+        # The data must not depend on a model trained from it: no pre-trade estimates in these runs.
+        "impact": cfg.impact.model_copy(update={"pretrade_on_new": False}),
+        "twap": with_aggression(cfg.twap, run.aggression),
+        "implementation_shortfall": cfg.implementation_shortfall.model_copy(update={"urgency": run.urgency}),
+    })
+
+
+def order_spec(run: ImpactRun, qty: int, cfg: AgentConfig) -> OrderSpec:
+    return OrderSpec(Side(SIDES[run.side]), float(qty), run.horizon_s, run.strategy, cfg.twap.catch_up_slices,
+                     run.urgency)
+
+
+def lead_in(market: Market, view: MarketView, until: float, step_s: float) -> None:
+    """Run the market to `until`, showing the view a quote every `step_s` (the market's path does not depend on
+    how often it is advanced)."""
+    venue = SimVenue(market)
+    t = market.now
+    while t < until:
+        t = min(t + step_s, until)
+        market.advance(t)
+        if market.feed_up(view.symbol):
+            view.on_quote(venue.quote(view.symbol))
+
+
+def mid_of(market: Market, symbol: str) -> float | None:
+    top = market.depth(symbol, 1)
+    if not top.bids or not top.asks:
+        return None
+    return (top.bids[0].price + top.asks[0].price) / 2.0
+
+
+class MidPath:
+    """Mids at increasing times; `at(t)` is the last one at or before t."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.mids: list[float] = []
+
+    def add(self, t: float, mid: float | None) -> None:
+        if mid is not None:
+            self.times.append(t)
+            self.mids.append(mid)
+
+    def at(self, t: float) -> float:
+        i = bisect.bisect_right(self.times, t + 1e-9) - 1
+        if i < 0:
+            raise ValueError(f"no mid at or before {t}")
+        return self.mids[i]
+
+
+def run_impact(run: ImpactRun) -> dict[str, Any]:
+    """Make one record: the run's fields, the arrival features (FEATURE_NAMES) and the outcomes."""
+    wall0 = time.perf_counter()
+    compiled = compile_scenario(load_scenario(run.scenario))
+    symbol = compiled.symbol.symbol
+    market = scenario_market(compiled, run.seed)
+    cfg = run_config(run, market)
+    history = history_of(compiled, cfg)
+    view = MarketView(symbol, day_s=history.trading_day_s)
+    t0 = market.now
+    start = t0 + run.start_s
+    lead_in(market, view, start, view.sample_s)
+    qty = cfg.instrument_map()[symbol].round_lots_down(round(run.q_over_adv * history.adv))
+    if qty <= 0:
+        raise ValueError(f"run {run.run_id}: Q/ADV {run.q_over_adv} is less than one lot of {symbol}")
+    features = impact_features(order_spec(run, qty, cfg), history, view, start)
+
+    live = MidPath()
+    order = BacktestOrder(symbol, SIDES[run.side], qty, run.horizon_s)
+    with quiet_engine():
+        result = run_backtest(cfg, market, order, on_quote=lambda q: live.add(q.timestamp, q.mid))
+    end = result.finished if result.finished is not None else market.now
+    market.advance(max(market.now, end + run.reversion_s))
+    live_after = mid_of(market, symbol)
+
+    counterfactual = _counterfactual(compiled, run.seed, start, end + run.reversion_s, cfg.decision_interval_s,
+                                     symbol)
+    record: dict[str, Any] = dataclasses.asdict(run)
+    record.update({"symbol": symbol, "qty": qty, "adv": history.adv, "daily_vol": history.daily_vol})
+    record.update(dict(zip(FEATURE_NAMES, (float(x) for x in features), strict=True)))
+    record.update(_outcomes(result.fills, qty, result.arrival_mid, Side(SIDES[run.side]).sign, live, live_after,
+                            counterfactual, end + run.reversion_s))
+    record.update({"status": result.status, "children": result.children_sent, "end_s": end - t0,
+                   "wall_s": time.perf_counter() - wall0})
+    return record
+
+
+def _counterfactual(compiled: CompiledScenario, seed: int, start: float, until: float, step_s: float,
+                    symbol: str) -> MidPath:
+    """The same seed's market without our order: its mid from the parent's start on a `step_s` grid."""
+    market = scenario_market(compiled, seed)
+    market.advance(start)
+    path = MidPath()
+    path.add(start, mid_of(market, symbol))
+    steps = math.ceil((until - start) / step_s)
+    for k in range(1, steps + 1):
+        t = min(start + k * step_s, until)
+        market.advance(t)
+        path.add(t, mid_of(market, symbol))
+    return path
+
+
+def _outcomes(fills: tuple[tuple[float, int, float], ...], qty: int, arrival: float | None, sign: int,
+              live: MidPath, live_after: float | None, counterfactual: MidPath, after_t: float) -> dict[str, Any]:
+    filled = sum(q for _, q, _ in fills)
+    nan = float("nan")
+    out: dict[str, Any] = {"filled": filled / qty, "arrival_mid": arrival if arrival is not None else nan}
+    if not filled or not arrival:
+        return out | dict.fromkeys(("total_bps", "temporary_bps", "permanent_bps", "impact_bps",
+                                    "permanent_impact_bps", "arrival_matches_counterfactual"), nan)
+    scale = 1e4 / (filled * arrival)
+    notional = sum(q * p for _, q, p in fills)
+    after_cf = counterfactual.at(after_t)
+    out.update({
+        "total_bps": sign * (notional - filled * arrival) * scale,
+        "temporary_bps": sign * sum(q * (p - live.at(t)) for t, q, p in fills) * scale,
+        "permanent_bps": sign * ((live_after if live_after is not None else nan) - arrival) / arrival * 1e4,
+        "impact_bps": sign * sum(q * (p - counterfactual.at(t)) for t, q, p in fills) * scale,
+        "permanent_impact_bps": sign * ((live_after if live_after is not None else nan) - after_cf) / arrival * 1e4,
+        # The two runs share the market until our first order: their arrival mids must agree exactly.
+        "arrival_matches_counterfactual": float(counterfactual.mids[0] == arrival),
+    })
+    return out

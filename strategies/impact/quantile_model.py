@@ -1,0 +1,225 @@
+"""LightGBM quantile regressors of a parent's cost: one booster per component and quantile.
+
+A parent's realised shortfall is our impact plus what the market did anyway while we traded (timing). For a single
+order the second dwarfs the first, so a model fitted to realised shortfalls alone learns mostly noise. The simulator
+gives the counterfactual (the same seed without our order), so the cost is learnt in its parts:
+
+- `impact`: the fills against the counterfactual mid, in units of the square-root law's scale σ·√(Q/V);
+- `timing`: realised shortfall minus impact (the market's own move, weighted by our fills), in units of the timing
+  noise σ·√T (T the horizon in trading days);
+- `temporary`: the fills against our own run's contemporaneous mid, in units of the quoted spread;
+- `permanent`: the mid a reversion window after the end against the counterfactual's, in units of σ·√(Q/V).
+
+Each component and quantile has its own booster (objective "quantile": Koenker's pinball loss). Learning
+dimensionless targets lets small trees reach far: the scale carries the known physics, the trees the rest. `finish`
+turns the boosters' raw outputs into bps: it multiplies each by its scale, adds each quantile's conformal offset,
+composes the total cost's quantiles from impact and timing, and sorts every row (the rearrangement of Chernozhukov,
+Fernández-Val & Galichon 2010). Native and ONNX predictions go through the same `finish`.
+
+The total's quantiles: median of impact plus median of timing, and the deviations of the two at each level added in
+quadrature (as for independent parts), then offset. The offsets are split-conformal (Romano, Patterson & Candès
+2019, "Conformalized quantile regression"): on a calibration set the model never trained on, each quantile is
+shifted so that the share of outcomes at or below it is its level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import numpy.typing as npt
+
+from strategies.impact.features import column
+from strategies.impact.quantiles import QUANTILES, sort_quantiles
+
+F64 = npt.NDArray[np.float64]
+
+COMPONENTS = ("impact", "timing", "temporary", "permanent")
+"""What the boosters learn, in this order."""
+
+OUTPUTS = ("total", *COMPONENTS)
+"""What `finish` gives, each as quantiles in bps."""
+
+
+def component_scale(component: str, features: F64) -> F64:
+    """The bps each component's dimensionless target is measured in, per row of features."""
+    if component in ("impact", "permanent"):
+        return column(features, "sqrt_law_bps")
+    if component == "timing":
+        out: F64 = column(features, "sigma_bps") * np.sqrt(column(features, "horizon_days"))
+        return out
+    if component == "temporary":
+        return column(features, "spread_bps")
+    raise KeyError(f"no component {component!r}")
+
+
+def component_labels(labels: Mapping[str, F64]) -> dict[str, F64]:
+    """The components in bps from a dataset's outcomes (total, impact, temporary and permanent_impact in bps)."""
+    return {"impact": labels["impact"], "timing": labels["total"] - labels["impact"],
+            "temporary": labels["temporary"], "permanent": labels["permanent_impact"]}
+
+
+def output_name(component: str, level: float) -> str:
+    """The model output of one component's quantile, e.g. impact_q05."""
+    return f"{component}_q{round(level * 100):02d}"
+
+
+@dataclass(frozen=True)
+class BoostSettings:
+    """LightGBM's settings, one set for every booster. Few, small trees: the served model has a booster per
+    component and quantile, and a decision tick scores every live parent in one call."""
+
+    n_estimators: int = 8
+    num_leaves: int = 7
+    learning_rate: float = 0.3
+    min_data_in_leaf: int = 40
+    feature_fraction: float = 0.9
+    bagging_fraction: float = 0.8
+    lambda_l2: float = 1.0
+    seed: int = 7
+    threads: int = 1
+
+    def params(self, level: float) -> dict[str, object]:
+        return {
+            "objective": "quantile", "alpha": level, "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves, "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": self.feature_fraction, "bagging_fraction": self.bagging_fraction, "bagging_freq": 1,
+            "lambda_l2": self.lambda_l2, "seed": self.seed, "deterministic": True, "force_col_wise": True,
+            "num_threads": self.threads, "verbose": -1,
+        }
+
+
+@dataclass
+class Calibration:
+    """Conformal offsets in bps: per component and level, and for the composed total."""
+
+    components: F64  # [components × levels], component-major like the boosters
+    total: F64  # [levels]
+
+    @classmethod
+    def none(cls, n_components: int, n_levels: int) -> Calibration:
+        return cls(np.zeros(n_components * n_levels), np.zeros(n_levels))
+
+    def as_list(self) -> list[float]:
+        return [float(x) for x in (*self.components, *self.total)]
+
+    @classmethod
+    def from_list(cls, values: Sequence[float], n_components: int, n_levels: int) -> Calibration:
+        if len(values) != (n_components + 1) * n_levels:
+            raise ValueError(f"{len(values)} offsets for {n_components} components and the total at {n_levels} "
+                             "levels")
+        arr = np.asarray(values, dtype=np.float64)
+        return cls(arr[:n_components * n_levels], arr[n_components * n_levels:])
+
+
+@dataclass
+class QuantileModel:
+    """Boosters for every (component, quantile), in `output_names` order, and the conformal calibration."""
+
+    feature_names: tuple[str, ...]
+    components: tuple[str, ...]
+    levels: tuple[float, ...]
+    boosters: list[lgb.Booster]
+    calibration: Calibration = field(default_factory=lambda: Calibration.none(0, 0))
+
+    def __post_init__(self) -> None:
+        if len(self.boosters) != len(self.output_names):
+            raise ValueError(f"{len(self.boosters)} boosters for {len(self.output_names)} outputs")
+        if self.calibration.components.size == 0:
+            self.calibration = Calibration.none(len(self.components), len(self.levels))
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(output_name(c, q) for c in self.components for q in self.levels)
+
+    def predict_raw(self, features: F64) -> F64:
+        """Every booster's prediction, [N, outputs], dimensionless (what the ONNX model computes)."""
+        x = np.atleast_2d(np.asarray(features, dtype=np.float64))
+        return np.column_stack([b.predict(x) for b in self.boosters])
+
+    def predict(self, features: F64) -> dict[str, F64]:
+        x = np.atleast_2d(np.asarray(features, dtype=np.float64))
+        return finish(self.predict_raw(x), x, self.calibration, self.components, self.levels)
+
+
+def components_in_bps(raw: F64, features: F64, components: Sequence[str], n_levels: int) -> dict[str, F64]:
+    """The raw outputs ([N, components × levels], component-major) times each component's scale."""
+    raw = np.atleast_2d(raw)
+    return {c: raw[:, i * n_levels:(i + 1) * n_levels] * component_scale(c, features)[:, None]
+            for i, c in enumerate(components)}
+
+
+def compose_total(impact: F64, timing: F64, levels: Sequence[float]) -> F64:
+    """The total's quantiles from impact's and timing's: medians added, deviations added in quadrature."""
+    median = list(levels).index(0.5)
+    di = impact - impact[:, median:median + 1]
+    dt = timing - timing[:, median:median + 1]
+    sign = np.sign(np.asarray(levels) - 0.5)
+    out: F64 = impact[:, median:median + 1] + timing[:, median:median + 1] + sign * np.sqrt(di * di + dt * dt)
+    return out
+
+
+def finish(raw: F64, features: F64, calibration: Calibration, components: Sequence[str], levels: Sequence[float]
+           ) -> dict[str, F64]:
+    """Every output's quantiles in bps ([N, levels] each, sorted): the components scaled and offset, and the total
+    composed from impact and timing and offset."""
+    x = np.atleast_2d(features)
+    n = len(levels)
+    parts = components_in_bps(raw, x, components, n)
+    out = {c: sort_quantiles(parts[c] + calibration.components[i * n:(i + 1) * n])
+           for i, c in enumerate(components)}
+    out["total"] = sort_quantiles(compose_total(out["impact"], out["timing"], levels) + calibration.total)
+    return out
+
+
+def fit_quantile_model(features: F64, labels: Mapping[str, F64], feature_names: Sequence[str],
+                       settings: BoostSettings | None = None, levels: Sequence[float] = QUANTILES) -> QuantileModel:
+    """One booster per component in `labels` (bps, keyed as COMPONENTS) and quantile level, on the same rows."""
+    settings = settings or BoostSettings()
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != len(feature_names):
+        raise ValueError(f"features must be [rows, {len(feature_names)}], got {x.shape}")
+    if x.shape[0] < 2 * settings.min_data_in_leaf:
+        raise ValueError(f"{x.shape[0]} rows: too few to fit (need {2 * settings.min_data_in_leaf} at least)")
+    boosters = []
+    for component in COMPONENTS:
+        y = np.asarray(labels[component], dtype=np.float64)
+        if y.shape != (x.shape[0],) or not np.all(np.isfinite(y)):
+            raise ValueError(f"labels of {component} must be {x.shape[0]} finite values")
+        target = y / component_scale(component, x)
+        data = lgb.Dataset(x, target, feature_name=list(feature_names), free_raw_data=False)
+        for level in levels:
+            boosters.append(lgb.train(settings.params(level), data, num_boost_round=settings.n_estimators))
+    return QuantileModel(tuple(feature_names), COMPONENTS, tuple(levels), boosters)
+
+
+def calibrate(model: QuantileModel, features: F64, labels: Mapping[str, F64]) -> Calibration:
+    """The conformal offsets from held-aside rows: each component's first, then the total's as composed from the
+    offset components (`labels` as `fit_quantile_model` takes them, plus "total")."""
+    x = np.atleast_2d(np.asarray(features, dtype=np.float64))
+    n = len(model.levels)
+    parts = components_in_bps(model.predict_raw(x), x, model.components, n)
+    shifts = np.concatenate([conformal_shift(parts[c], labels[c], model.levels) for c in model.components])
+    partial = Calibration(shifts, np.zeros(n))
+    composed = finish(model.predict_raw(x), x, partial, model.components, model.levels)["total"]
+    return Calibration(shifts, conformal_shift(composed, labels["total"], model.levels))
+
+
+def conformal_shift(predicted: F64, y: F64, levels: Sequence[float]) -> F64:
+    """Each quantile's shift so that, on these held-aside rows, the share of outcomes at or below it is its level: the
+    split-conformal step of conformalized quantile regression, one level at a time, with the finite-sample rank
+    ceil((n + 1)·τ)/n. Any model's quantiles ([N, levels]) can be calibrated by it."""
+    pred = np.atleast_2d(np.asarray(predicted, dtype=np.float64))
+    y = np.asarray(y, dtype=np.float64)
+    if pred.shape != (y.size, len(levels)):
+        raise ValueError(f"predicted must be [{y.size}, {len(levels)}], got {pred.shape}")
+    if y.size == 0:
+        raise ValueError("no rows to calibrate on")
+    residual = y[:, None] - pred
+    shift = np.empty(len(levels))
+    for j, level in enumerate(levels):
+        rank = min(1.0, np.ceil((y.size + 1) * level) / y.size)
+        shift[j] = float(np.quantile(residual[:, j], rank, method="inverted_cdf"))
+    return shift

@@ -1,0 +1,134 @@
+"""What a strategy sees of one symbol's market: more than the top of book.
+
+The view is kept from the quotes the engine already receives (live from the venue's market data, in backtests from
+the simulator), so it is the same object in every host. It holds the book's top levels, and over recent windows the
+traded volume, the signed volume and the realised volatility of the mid.
+
+Trade signs: FIX market data does not say which side was the aggressor, so each sampling interval's volume is
+signed by bulk volume classification (Easley, López de Prado & O'Hara 2012, "Flow toxicity and liquidity in a
+high-frequency world", RFS 25(5)): the buy share of an interval is Φ(Δ log mid / σ), σ the standard deviation of
+the interval's mid returns. Samples are taken on a fixed grid (`sample_s`), so the estimates do not depend on how
+often quotes arrive.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from strategies.types import Quote
+
+DAY_S = 86_400.0
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """One look-back window: volume traded, its signed part (buy minus sell, by classification), the mid's
+    realised volatility scaled to one day of `day_s` seconds (a fraction, 0.01 = 1%), and how much of the window
+    the view has seen (1.0 once the view is that old)."""
+
+    window_s: float
+    volume: float
+    signed_volume: float
+    realised_vol_daily: float | None
+    coverage: float
+
+    @property
+    def imbalance(self) -> float:
+        """Signed over total volume, in [-1, 1]; 0 without volume."""
+        return self.signed_volume / self.volume if self.volume > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class _Sample:
+    time: float
+    log_mid: float
+    volume: float  # the venue's cumulative traded volume at the sample
+    signed: float  # cumulative signed volume since the view began
+
+
+class MarketView:
+    """One symbol's market as the engine has seen it: the latest quote with its depth, and samples of the mid and
+    the traded volume on a `sample_s` grid over the last `memory_s` seconds."""
+
+    def __init__(self, symbol: str, *, sample_s: float = 10.0, memory_s: float = 3_600.0,
+                 day_s: float = DAY_S) -> None:  # fmt: skip
+        if not sample_s > 0:
+            raise ValueError(f"sample_s must be > 0, got {sample_s}")
+        if not memory_s >= sample_s:
+            raise ValueError(f"memory_s must be >= sample_s, got {memory_s} < {sample_s}")
+        if not 0 < day_s <= DAY_S:
+            raise ValueError(f"day_s must be in (0, {DAY_S:.0f}], got {day_s}")
+        self.symbol = symbol
+        self.sample_s = sample_s
+        self.memory_s = memory_s
+        self.day_s = day_s
+        self.quote: Quote | None = None
+        self.first_time: float | None = None
+        self._samples: deque[_Sample] = deque()
+        self._signed = 0.0
+
+    def on_quote(self, quote: Quote) -> None:
+        """Take a quote of this symbol; a quote without both sides updates the book but not the samples."""
+        if quote.symbol != self.symbol:
+            raise ValueError(f"view of {self.symbol} got a quote of {quote.symbol}")
+        self.quote = quote
+        mid = quote.mid
+        if mid is None or mid <= 0:
+            return
+        if self.first_time is None:
+            self.first_time = quote.timestamp
+        last = self._samples[-1] if self._samples else None
+        if last is not None and quote.timestamp < last.time + self.sample_s:
+            return
+        log_mid = math.log(mid)
+        if last is not None:
+            traded = max(0.0, quote.volume - last.volume)
+            self._signed += traded * self._buy_share_minus_sell(log_mid - last.log_mid)
+        self._samples.append(_Sample(quote.timestamp, log_mid, float(quote.volume), self._signed))
+        horizon = quote.timestamp - self.memory_s - self.sample_s
+        while self._samples and self._samples[0].time < horizon:
+            self._samples.popleft()
+
+    def window(self, window_s: float) -> WindowStats:
+        """Volume, signed volume and realised volatility over the last `window_s` seconds of samples."""
+        if not window_s > 0:
+            raise ValueError(f"window_s must be > 0, got {window_s}")
+        if not self._samples:
+            return WindowStats(window_s, 0.0, 0.0, None, 0.0)
+        last = self._samples[-1]
+        inside = [s for s in self._samples if s.time >= last.time - window_s]
+        first = inside[0]
+        span = last.time - first.time
+        returns = [b.log_mid - a.log_mid for a, b in itertools.pairwise(inside)]
+        vol = math.sqrt(sum(r * r for r in returns) * self.day_s / span) if span > 0 and returns else None
+        return WindowStats(window_s, last.volume - first.volume, last.signed - first.signed, vol,
+                           min(1.0, span / window_s))
+
+    def depth(self, levels: int, far: bool, buy: bool) -> float:
+        """Quantity on the first `levels` levels of one side: the side a buy would cross to when `far` (the asks),
+        else its own (the bids); for a sell the other way round."""
+        q = self.quote
+        if q is None:
+            return 0.0
+        asks = far == buy
+        book = q.asks if asks else q.bids
+        if book:
+            return float(sum(size for _, size in book[:levels]))
+        return float(q.ask_qty if asks else q.bid_qty)
+
+    def _buy_share_minus_sell(self, log_return: float) -> float:
+        """2Φ(r/σ) − 1 for one interval's mid return r, σ the recent intervals' return dispersion."""
+        sigma = self._interval_sigma()
+        if sigma <= 0:
+            return 0.0 if log_return == 0 else math.copysign(1.0, log_return)
+        return math.erf(log_return / (sigma * math.sqrt(2.0)))
+
+    def _interval_sigma(self) -> float:
+        samples = list(self._samples)[-181:]
+        returns = [b.log_mid - a.log_mid for a, b in itertools.pairwise(samples)]
+        if len(returns) < 2:
+            return 0.0
+        return math.sqrt(sum(r * r for r in returns) / len(returns))

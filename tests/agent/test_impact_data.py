@@ -1,0 +1,113 @@
+"""`footprint data impact`: the plan, one run with its counterfactual, the job's Parquet parts, resume and errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from agent.cli import main
+from agent.impact import impact_dataset
+from agent.impact.impact_dataset import DataJobError, DataSettings, plan_runs, read_dataset, run_job
+from agent.impact.impact_runs import ImpactRun, run_impact
+from strategies.impact.features import FEATURE_NAMES
+
+SMALL = DataSettings(runs=3, seed=3, scenarios=("calm", "equity_session"), max_horizon_s=600.0, lead_in_s=600.0,
+                     reversion_s=120.0)
+
+
+def test_plan_is_drawn_from_its_seed_inside_its_bounds() -> None:
+    settings = DataSettings(runs=400, seed=11, scenarios=("calm", "equity_session", "flash_crash"))
+    runs = plan_runs(settings)
+    assert runs == plan_runs(settings)
+    assert runs != plan_runs(dataclasses.replace(settings, seed=12))
+    day_s = {"calm": 86_400.0, "flash_crash": 86_400.0, "equity_session": 23_400.0}
+    seeds: dict[str, set[int]] = {}
+    for r in runs:
+        assert settings.min_horizon_s <= r.horizon_s <= settings.max_horizon_s
+        assert r.start_s >= settings.lead_in_s
+        assert r.q_over_adv <= min(settings.max_q_over_adv,
+                                   settings.max_participation * r.horizon_s / day_s[r.scenario]) + 1e-12
+        assert (r.urgency > 0) == (r.strategy == "IS")
+        seeds.setdefault(r.scenario, set()).add(r.seed)
+    # Every scenario draws from its own seeds: nothing is shared across a split by scenario.
+    assert not seeds["calm"] & seeds["equity_session"] and not seeds["calm"] & seeds["flash_crash"]
+    assert {r.strategy for r in runs} == {"TWAP", "VWAP", "IS"}
+    assert {r.aggression for r in runs} == {"passive", "balanced", "aggressive"}
+    assert {r.side for r in runs} == {"buy", "sell"}
+    assert max(r.q_over_adv for r in runs) > 0.05 and min(r.q_over_adv for r in runs) < 0.002
+
+
+def test_a_run_and_its_counterfactual_share_the_market_until_the_order() -> None:
+    run = ImpactRun(0, "calm", 101, "buy", 0.01, 600.0, 600.0, "TWAP", "aggressive", 0.0, reversion_s=120.0)
+    record = run_impact(run)
+    assert record["arrival_matches_counterfactual"] == 1.0
+    assert record["filled"] == 1.0 and record["qty"] == 20_000
+    assert set(FEATURE_NAMES) <= set(record)
+    # An aggressive 1% of ADV in ten minutes pays: impact against the market without us is positive and large,
+    # and the spread it crosses shows in the temporary part.
+    assert record["impact_bps"] > 5.0
+    assert record["temporary_bps"] > 0.0
+    again = run_impact(run)
+    assert {k: v for k, v in again.items() if k != "wall_s"} == {k: v for k, v in record.items() if k != "wall_s"}
+
+
+def test_job_writes_parts_and_a_card_and_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    report = run_job(SMALL, out, executor="inline", chunk=2, progress=False, command="footprint data impact ...")
+    assert (report.written, report.skipped, report.failed) == (3, 0, [])
+    table = read_dataset(out)
+    assert sorted(table.column("run_id").to_pylist()) == [0, 1, 2]
+    assert len(list(out.glob("part-*.parquet"))) == 2
+    card = (out / "DATASET.md").read_text()
+    assert "records: 3 of 3 planned" in card and "impact_bps" in card
+    again = run_job(SMALL, out, executor="inline", progress=False)
+    assert (again.written, again.skipped) == (0, 3)
+    # A part lost (a job killed before it was written) is made again, and only it.
+    first = min(out.glob("part-*.parquet"))
+    lost = set(pq.read_table(first).column("run_id").to_pylist())
+    first.unlink()
+    resumed = run_job(SMALL, out, executor="inline", progress=False)
+    assert (resumed.written, resumed.skipped) == (len(lost), 3 - len(lost))
+
+
+def test_other_settings_in_the_same_folder_are_refused_and_change_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    run_job(SMALL, out, executor="inline", progress=False)
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(DataJobError, match="seed differ"):
+        run_job(dataclasses.replace(SMALL, seed=4), out, executor="inline", progress=False)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_failing_run_is_logged_and_the_job_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = impact_dataset.run_impact
+
+    def flaky(run: ImpactRun) -> dict[str, object]:
+        if run.run_id == 1:
+            raise RuntimeError("venue fell over")
+        return real(run)
+
+    monkeypatch.setattr(impact_dataset, "run_impact", flaky)
+    report = run_job(SMALL, tmp_path, executor="inline", progress=False)
+    assert report.written == 2 and [run_id for run_id, _ in report.failed] == [1]
+    (line,) = (tmp_path / "errors.jsonl").read_text().splitlines()
+    assert json.loads(line)["run"]["run_id"] == 1 and "venue fell over" in json.loads(line)["error"]
+
+
+def test_cli_makes_data_and_refuses_bad_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli"
+    argv = ["data", "impact", "--out", str(out), "--runs", "1", "--scenarios", "calm", "--max-horizon", "600",
+            "--executor", "inline", "--no-progress"]
+    assert main(argv) == 0
+    assert "1 records written" in capsys.readouterr().out
+    assert main(["data", "impact", "--out", str(tmp_path / "x"), "--runs", "0", "--executor", "inline"]) == 2
+    assert "runs and market_seeds must be >= 1" in capsys.readouterr().err
+    assert main(["data", "impact", "--out", str(tmp_path / "y"), "--scenarios", "nope", "--executor", "inline"]) == 2
+    assert "no such built-in scenario" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+    with pytest.raises(DataJobError, match="no part"):
+        read_dataset(tmp_path)

@@ -1,0 +1,72 @@
+"""A new parent's New ExecutionReport carries the impact model's pre-trade estimate in Text, and the agent logs it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from agent.backtest.backtest import BacktestOrder, run_backtest, with_market_instruments
+from agent.config import load_config
+from agent.core.engine import IdSource, engine_from_config
+from agent.impact import pretrade
+from simulator.clock import SimClock
+from simulator.scenario import compile_scenario, load_scenario
+from simulator.scenario_market import scenario_market
+from strategies.impact.inference import ImpactModelError
+
+ESTIMATE = re.compile(r"pre-trade (\w+): total (-?[\d.]+) bps \(5-95% (-?[\d.]+) to (-?[\d.]+)\), temporary "
+                      r"(-?[\d.]+), permanent (-?[\d.]+), P\(>10 bps\) ([\d.]+)")
+
+
+def new_report_text(impact: dict[str, object] | None = None, strategy: str = "VWAP") -> str:
+    market = scenario_market(compile_scenario(load_scenario("calm")), 5)
+    market.advance(market.now + 600)  # ten minutes of history for the market view
+    cfg = with_market_instruments(load_config(default_strategy=strategy, impact=impact), market)
+    result = run_backtest(cfg, market, BacktestOrder("CRYPTOALPHA", "1", 20_000, 600.0))
+    (new,) = [r for r in result.reports if r.exec_type == "0"]
+    assert new.text is not None
+    return new.text
+
+
+def test_new_report_carries_the_estimate(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="footprint"):
+        text = new_report_text()
+    assert text.startswith("accepted: VWAP until ")
+    match = ESTIMATE.search(text)
+    assert match is not None, text
+    strategy, total, q05, q95, temporary, permanent, p = match.groups()
+    assert strategy == "VWAP"
+    assert float(temporary) > -5 and float(permanent) > -5  # costs, in bps, of a 1%-of-ADV buy
+    assert float(q05) <= float(total) <= float(q95)
+    assert 0.0 <= float(p) <= 1.0
+    assert any("pre-trade VWAP" in r.getMessage() and "accepted" in r.getMessage() for r in caplog.records)
+
+
+def test_no_estimate_when_turned_off() -> None:
+    text = new_report_text({"pretrade_on_new": False}, strategy="TWAP")
+    assert "pre-trade" not in text and text.startswith("accepted: TWAP")
+
+
+def test_a_failing_estimate_never_stops_a_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("model fell over")
+
+    monkeypatch.setattr(pretrade.PreTrade, "estimate", broken)
+    text = new_report_text()
+    assert text.startswith("accepted: VWAP") and "pre-trade" not in text
+
+
+def test_an_agent_told_to_estimate_refuses_to_start_without_its_model(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = load_config(impact={"model": str(tmp_path / "gone.onnx")})
+    with pytest.raises(ImpactModelError, match=r"gone\.onnx"):
+        engine_from_config(cfg, SimClock(0.0), lambda command: None, IdSource("t"))
+    config = tmp_path / "agent.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\n[impact]\nmodel = "{tmp_path / "gone.onnx"}"\n')
+    from agent.cli import main
+
+    assert main(["agent", "--config", str(config)]) == 2
+    assert "gone.onnx" in capsys.readouterr().err

@@ -1,0 +1,88 @@
+"""The market view: depth, windows of volume and signed volume, realised volatility, on a fixed sampling grid."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from strategies.market_view import MarketView
+from strategies.types import Quote
+
+
+def quote(t: float, mid: float, volume: int, *, half: float = 0.01, levels: int = 0) -> Quote:
+    bids = tuple((round(mid - half - 0.01 * k, 4), 100 * (k + 1)) for k in range(levels))
+    asks = tuple((round(mid + half + 0.01 * k, 4), 200 * (k + 1)) for k in range(levels))
+    return Quote("X", mid - half, 100, mid + half, 200, t, volume, bids, asks)
+
+
+def test_volume_and_coverage_over_windows() -> None:
+    view = MarketView("X", sample_s=10.0, memory_s=600.0)
+    for k in range(61):  # ten minutes, 100 traded every 10 s
+        view.on_quote(quote(1000.0 + 10 * k, 20.0, 100 * k))
+    five = view.window(300.0)
+    assert five.volume == pytest.approx(3000.0)
+    assert five.coverage == 1.0
+    assert view.window(1200.0).coverage == pytest.approx(600.0 / 1200.0)
+
+
+def test_quotes_between_grid_points_do_not_add_samples() -> None:
+    dense, sparse = MarketView("X"), MarketView("X")
+    for k in range(0, 601):  # a quote every second, and one every ten
+        q = quote(float(k), 20.0 + 0.001 * math.sin(k / 7), 10 * k)
+        dense.on_quote(q)
+        if k % 10 == 0:
+            sparse.on_quote(q)
+    assert dense.window(300.0) == sparse.window(300.0)
+
+
+def test_rising_mid_signs_volume_as_buying_and_falling_as_selling() -> None:
+    up, down = MarketView("X"), MarketView("X")
+    for k in range(40):
+        wiggle = 0.002 * (k % 3)
+        up.on_quote(quote(10.0 * k, 20.0 + 0.01 * k + wiggle, 50 * k))
+        down.on_quote(quote(10.0 * k, 20.0 - 0.01 * k - wiggle, 50 * k))
+    assert up.window(300.0).imbalance > 0.3
+    assert down.window(300.0).imbalance < -0.3
+
+
+def test_realised_volatility_scales_to_the_trading_day() -> None:
+    # Alternating ±r log returns every 10 s: variance per second r²/10, daily σ = r·√(day/10).
+    r = 0.001
+    view = MarketView("X", day_s=23_400.0)
+    log_mid = math.log(20.0)
+    for k in range(31):
+        view.on_quote(quote(10.0 * k, math.exp(log_mid + (r if k % 2 else 0.0)), 0))
+    vol = view.window(300.0).realised_vol_daily
+    assert vol == pytest.approx(r * math.sqrt(23_400.0 / 10.0), rel=1e-6)
+
+
+def test_depth_reads_the_far_and_near_sides_for_either_side() -> None:
+    view = MarketView("X")
+    view.on_quote(quote(0.0, 20.0, 0, levels=3))
+    assert view.depth(3, far=True, buy=True) == 200 + 400 + 600  # a buy crosses to the asks
+    assert view.depth(3, far=False, buy=True) == 100 + 200 + 300
+    assert view.depth(2, far=True, buy=False) == 100 + 200  # a sell crosses to the bids
+    top_only = MarketView("X")
+    top_only.on_quote(quote(0.0, 20.0, 0))
+    assert top_only.depth(5, far=True, buy=True) == 200
+
+
+def test_a_one_sided_quote_updates_the_book_but_not_the_samples() -> None:
+    view = MarketView("X")
+    view.on_quote(Quote("X", None, 0, 20.01, 300, 0.0, 0))
+    assert view.quote is not None and view.first_time is None
+    assert view.window(60.0).realised_vol_daily is None
+
+
+def test_bad_arguments_and_foreign_quotes_are_refused() -> None:
+    with pytest.raises(ValueError, match="sample_s"):
+        MarketView("X", sample_s=0)
+    with pytest.raises(ValueError, match="memory_s"):
+        MarketView("X", sample_s=10, memory_s=5)
+    with pytest.raises(ValueError, match="day_s"):
+        MarketView("X", day_s=100_000)
+    with pytest.raises(ValueError, match="got a quote of Y"):
+        MarketView("X").on_quote(Quote("Y", 1.0, 1, 1.1, 1, 0.0))
+    with pytest.raises(ValueError, match="window_s"):
+        MarketView("X").window(0)
