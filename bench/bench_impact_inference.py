@@ -1,9 +1,12 @@
 """Speed of the impact model under ONNX Runtime: single-row latency, and throughput at batch 1 to 10,000.
 
-    .venv/bin/python bench/bench_impact_inference.py [--trees 100] [--leaves 15] [--threads 1] [--seed 7]
-    .venv/bin/python bench/bench_impact_inference.py --model impact.onnx [--threads 1]
+    .venv/bin/python bench/bench_impact_inference.py [--model PATH] [--threads 1]
+    .venv/bin/python bench/bench_impact_inference.py --synthetic [--trees 100] [--leaves 15] [--seed 7]
 
-Without --model it trains 21 LightGBM quantile boosters (3 targets x 7 quantiles; --targets and --quantiles change
+By default it times the model the repository ships (strategies/impact/model/impact.onnx) on rows drawn inside the
+feature ranges it was trained on, both the ONNX Runtime call alone and the whole served path (the call, then
+`finish`: scales, calibration, the total's composition, sorting). With --synthetic it trains 21 LightGBM quantile
+boosters (3 targets x 7 quantiles; --targets and --quantiles change
 that, to see how time scales with the number of boosters) on 25 seeded synthetic features and exports them with
 boosters_to_onnx, which checks the export against LightGBM. Targets: single-row p99 under 100 us on CPU, a batch of
 1,000 under 2 ms. Not a timed test.
@@ -12,6 +15,7 @@ boosters_to_onnx, which checks the export against LightGBM. Targets: single-row 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -23,8 +27,10 @@ import numpy as np
 import onnxruntime as ort
 from machine import cpu_model
 
+from agent.impact.pretrade import SHIPPED_MODEL, PreTrade
 from strategies.impact.inference import ImpactInference
 from strategies.impact.onnx_export import boosters_to_onnx
+from strategies.impact.quantile_model import finish
 
 TARGETS = ("impact_bps", "shortfall_bps", "spread_paid_bps")
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
@@ -87,6 +93,29 @@ def native_reference(boosters: list[lgb.Booster], rows: np.ndarray) -> None:
     )
 
 
+def in_ranges(inference: ImpactInference, rows: int, rng: np.random.Generator) -> np.ndarray:
+    """Rows drawn uniformly inside each feature's training range, as the model's metadata records it."""
+    ranges = json.loads(inference.metadata["feature_ranges"])
+    low = np.array([ranges[name][0] for name in inference.feature_names])
+    high = np.array([ranges[name][1] for name in inference.feature_names])
+    return np.ascontiguousarray(low + (high - low) * rng.random((rows, len(low))))
+
+
+def finish_path(served: PreTrade, rows: np.ndarray) -> None:
+    """The whole served path: the ONNX call, then `finish` (what a decision tick or a pre-trade estimate runs)."""
+
+    def serve(x: np.ndarray) -> object:
+        return finish(served.inference.predict(x), x, served.calibration, served.components, served.levels)
+
+    single, _ = call_times_us(partial(serve, rows[:1]), 5_000, warmup=200)
+    batch, _ = call_times_us(partial(serve, rows[:1_000]), 300, warmup=10)
+    print(
+        f"served path (ONNX + finish): single row p50 {np.percentile(single, 50):.1f} us, p99 "
+        f"{np.percentile(single, 99):.1f} us; batch 1,000 p50 {np.percentile(batch, 50) / 1e3:.3f} ms, p99 "
+        f"{np.percentile(batch, 99) / 1e3:.3f} ms"
+    )
+
+
 def call_times_us(call: Callable[[], object], calls: int, warmup: int) -> tuple[np.ndarray, float]:
     """Wall time of each of `calls` calls and the process CPU time per call, in microseconds, after a warm-up.
 
@@ -112,7 +141,8 @@ def main() -> None:
     parser.add_argument("--quantiles", default=",".join(map(str, QUANTILES)), help="comma-separated quantile levels")
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra_op threads")
     parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
-    parser.add_argument("--model", help="an ONNX file made by boosters_to_onnx, instead of training one")
+    parser.add_argument("--model", default=str(SHIPPED_MODEL), help="an ONNX file made by `footprint train impact`")
+    parser.add_argument("--synthetic", action="store_true", help="train a synthetic model instead of --model")
     parser.add_argument("--save", help="write the trained model's ONNX bytes here")
     parser.add_argument("--single-calls", type=int, default=20_000, help="timed single-row calls")
     parser.add_argument("--seed", type=int, default=7)
@@ -122,9 +152,11 @@ def main() -> None:
         f"onnxruntime {ort.__version__}, lightgbm {lgb.__version__}, numpy {np.__version__}; seed {args.seed}; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
-    if args.model:
+    served: PreTrade | None = None
+    if not args.synthetic:
         inference = ImpactInference.from_file(args.model, args.device, args.threads)
-        print(f"model {args.model}")
+        served = PreTrade(inference)
+        print(f"model {args.model} ({os.path.getsize(args.model) / 1024:.0f} KiB)")
     else:
         quantiles = tuple(float(q) for q in args.quantiles.split(","))
         boosters, model, export_s = build_model(args.trees, args.leaves, args.targets, quantiles, args.seed)
@@ -139,7 +171,8 @@ def main() -> None:
         + f", intra_op threads {inference.intra_op_threads}; {len(inference.output_names)} outputs, "
         f"{len(inference.feature_names)} features"
     )
-    rows, _ = synthetic(max(BATCHES), np.random.default_rng(args.seed + 1))
+    rng = np.random.default_rng(args.seed + 1)
+    rows = synthetic(max(BATCHES), rng)[0] if served is None else in_ranges(inference, max(BATCHES), rng)
     row = rows[0]
     single, cpu = call_times_us(partial(inference.predict, row), args.single_calls, warmup=1_000)
     print(
@@ -158,7 +191,9 @@ def main() -> None:
             f"p99 {np.percentile(times, 99) / 1e3:8.3f} ms, {batch / np.mean(times) * 1e6:>10,.0f} rows/s, "
             f"CPU {cpu / 1e3:8.3f} ms/call{target}"
         )
-    if not args.model:
+    if served is not None:
+        finish_path(served, rows)
+    else:
         native_reference(boosters, rows)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from strategies.types import Quote
 
@@ -119,6 +121,38 @@ class MarketView:
             return float(sum(size for _, size in book[:levels]))
         return float(q.ask_qty if asks else q.bid_qty)
 
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the view holds as plain JSON values (the admin endpoint serves it; `from_snapshot` reads it)."""
+        q = self.quote
+        return {
+            "symbol": self.symbol, "sample_s": self.sample_s, "memory_s": self.memory_s, "day_s": self.day_s,
+            "first_time": self.first_time, "signed": self._signed,
+            "quote": None if q is None else {
+                "bid_px": q.bid_px, "bid_qty": q.bid_qty, "ask_px": q.ask_px, "ask_qty": q.ask_qty,
+                "timestamp": q.timestamp, "volume": q.volume, "bids": [list(x) for x in q.bids],
+                "asks": [list(x) for x in q.asks]},
+            "samples": [[s.time, s.log_mid, s.volume, s.signed] for s in self._samples],
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> MarketView:
+        """The view a `snapshot` describes; ValueError naming the field when it is not one."""
+        try:
+            view = cls(str(data["symbol"]), sample_s=float(data["sample_s"]), memory_s=float(data["memory_s"]),
+                       day_s=float(data["day_s"]))
+            q = data["quote"]
+            if q is not None:
+                view.quote = Quote(view.symbol, _opt_float(q["bid_px"]), int(q["bid_qty"]), _opt_float(q["ask_px"]),
+                                   int(q["ask_qty"]), float(q["timestamp"]), int(q["volume"]),
+                                   tuple((float(p), int(n)) for p, n in q["bids"]),
+                                   tuple((float(p), int(n)) for p, n in q["asks"]))
+            view.first_time = _opt_float(data["first_time"])
+            view._signed = float(data["signed"])
+            view._samples.extend(_Sample(float(t), float(m), float(v), float(g)) for t, m, v, g in data["samples"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a market view snapshot: {type(exc).__name__} {exc}") from exc
+        return view
+
     def _buy_share_minus_sell(self, log_return: float) -> float:
         """2Φ(r/σ) − 1 for one interval's mid return r, σ the recent intervals' return dispersion."""
         sigma = self._interval_sigma()
@@ -132,3 +166,7 @@ class MarketView:
         if len(returns) < 2:
             return 0.0
         return math.sqrt(sum(r * r for r in returns) / len(returns))
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)

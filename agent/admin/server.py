@@ -76,6 +76,7 @@ class AdminServer:
             web.get("/parents", self._parents),
             web.get("/parents/{ref}", self._parent),
             web.get("/risk", self._risk),
+            web.get("/market/{symbol}", self._market),
             web.post("/kill", self._action(OperatorAction.KILL)),
             web.post("/halt", self._action(OperatorAction.HALT)),
             web.post("/resume", self._action(OperatorAction.RESUME)),
@@ -132,6 +133,13 @@ class AdminServer:
 
     async def _risk(self, request: web.Request) -> web.Response:
         return web.json_response(risk_view(self._engine.risk))
+
+    async def _market(self, request: web.Request) -> web.Response:
+        symbol = request.match_info["symbol"]
+        view = self._engine.views.get(symbol)
+        if view is None:
+            raise _Refused(404, f"no market view of {symbol!r}: not configured, or no quote yet", "symbol")
+        return web.json_response({"now": self._engine.ctx.clock.now(), "view": view.snapshot()})
 
     # ------------------------------------------------------------------ actions
 

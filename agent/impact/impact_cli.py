@@ -74,6 +74,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     pre.add_argument("--scenario", help="built-in name or YAML file whose market to estimate in (default: the first "
                      "built-in scenario trading the symbol)")
     pre.add_argument("--seed", type=int, help="the scenario's market seed (default: its own)")
+    pre.add_argument("--agent", metavar="URL", help="estimate in the market the live agent sees now: its admin "
+                     "endpoint, e.g. http://127.0.0.1:9880 (the symbol's adv and daily_vol from --config)")
+    pre.add_argument("--config", help="the agent's TOML config, with --agent (default: $FOOTPRINT_CONFIG)")
     pre.add_argument("--model", default=str(SHIPPED_MODEL), help="an ONNX model made by `footprint train impact`")
     pre.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     pre.add_argument("--json", action="store_true", help="a JSON list of objects, one per way of working it")
@@ -179,12 +182,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_pretrade(args: argparse.Namespace) -> int:
-    from agent.impact.pretrade import PreTradeError, scenario_pretrade
+    from agent.config import ConfigError, load_config
+    from agent.impact.pretrade import PreTradeError, agent_pretrade, scenario_pretrade
 
     try:
-        estimates, as_of = scenario_pretrade(args.symbol, args.side, args.qty, args.horizon, args.scenario,
-                                             args.seed, Path(args.model), args.device)
-    except PreTradeError as exc:
+        if args.agent:
+            if args.scenario:
+                raise PreTradeError("give --agent or --scenario, not both")
+            cfg = load_config(Path(args.config) if args.config else None)
+            estimates, as_of = agent_pretrade(args.symbol, args.side, args.qty, args.horizon, args.agent, cfg,
+                                              Path(args.model), args.device)
+        else:
+            estimates, as_of = scenario_pretrade(args.symbol, args.side, args.qty, args.horizon, args.scenario,
+                                                 args.seed, Path(args.model), args.device)
+    except (PreTradeError, ConfigError) as exc:
         print(f"footprint pretrade: {exc}", file=sys.stderr)
         return 2
     if args.json:

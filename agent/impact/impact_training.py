@@ -226,10 +226,12 @@ class TrainResult:
     fit_s: float
 
 
-def model_metadata_props(model: QuantileModel) -> dict[str, str]:
-    """What a served model needs besides its boosters: components, levels, calibration."""
+def model_metadata_props(model: QuantileModel, features: F64) -> dict[str, str]:
+    """What a served model needs besides its boosters: components, levels, calibration; and each feature's range
+    in the rows it learnt from (a request outside it is an extrapolation, and the pre-trade estimate says so)."""
+    ranges = {name: [float(features[:, i].min()), float(features[:, i].max())] for i, name in enumerate(FEATURE_NAMES)}
     return {"components": json.dumps(list(model.components)), "levels": json.dumps(list(model.levels)),
-            "calibration": json.dumps(model.calibration.as_list())}
+            "calibration": json.dumps(model.calibration.as_list()), "feature_ranges": json.dumps(ranges)}
 
 
 def train(rows: Rows, settings: BoostSettings, calibration_every: int = 4,
@@ -242,7 +244,8 @@ def train(rows: Rows, settings: BoostSettings, calibration_every: int = 4,
     train_m, cal_m, _ = split.masks(rows)
     _, params = fit_baselines(rows.take(train_m), cal, cal)
     fit_s = time.perf_counter() - t0
-    onnx = boosters_to_onnx(model.boosters, model.output_names, FEATURE_NAMES, metadata=model_metadata_props(model))
+    onnx = boosters_to_onnx(model.boosters, model.output_names, FEATURE_NAMES,
+                            metadata=model_metadata_props(model, rows.take(train_m).features))
     # In bps, on rows the boosters never trained on: the served (ONNX) outputs against the native ones.
     served = served_quantiles(ImpactInference(onnx), cal.features)
     native = model.predict(cal.features)

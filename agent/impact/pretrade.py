@@ -189,15 +189,9 @@ LEAD_IN_S = 1_200.0
 """Market history a scenario's estimate waits for: the lead-in the training data gives every parent."""
 
 
-def scenario_pretrade(symbol: str, side: str, qty: float, horizon: str, scenario: str | None, seed: int | None,
-                      model: Path, device: str) -> tuple[list[Estimate], str]:
-    """`footprint pretrade` in a scenario's market: the estimates of every standard way, and when they are as of."""
-    from agent.backtest.backtest import with_market_instruments
-    from agent.config import load_config
-    from agent.impact.impact_runs import history_of, lead_in
+def _request(side: str, qty: float, horizon: str) -> tuple[Side, float]:
+    """The side and horizon in seconds of a pre-trade request; PreTradeError naming the bad argument."""
     from agent.schedule_cli import ScheduleArgumentError, parse_horizon
-    from simulator.scenario import ScenarioError, compile_scenario, list_scenarios, load_scenario
-    from simulator.scenario_market import scenario_market
 
     if side not in ("buy", "sell"):
         raise PreTradeError(f"--side must be buy or sell, got {side!r}")
@@ -207,6 +201,33 @@ def scenario_pretrade(symbol: str, side: str, qty: float, horizon: str, scenario
         horizon_s, _ = parse_horizon(horizon)
     except ScheduleArgumentError as exc:
         raise PreTradeError(str(exc)) from exc
+    return (Side.BUY if side == "buy" else Side.SELL), horizon_s
+
+
+def _every_way(model: Path, device: str, cfg: AgentConfig, history: SymbolHistory, view: MarketView, side: Side,
+               qty: float, horizon_s: float) -> tuple[list[Estimate], PreTrade]:
+    try:
+        pretrade = _loaded(model, device)
+    except ImpactModelError as exc:
+        raise PreTradeError(f"--model: {exc}") from exc
+    ways = standard_ways(cfg.default_strategy, cfg.implementation_shortfall.urgency)
+    now = view.quote.timestamp if view.quote is not None else 0.0
+    try:
+        return pretrade.estimate(way_orders(ways, side, qty, horizon_s), history, view, now), pretrade
+    except FeatureError as exc:
+        raise PreTradeError(str(exc)) from exc
+
+
+def scenario_pretrade(symbol: str, side: str, qty: float, horizon: str, scenario: str | None, seed: int | None,
+                      model: Path, device: str) -> tuple[list[Estimate], str]:
+    """`footprint pretrade` in a scenario's market: the estimates of every standard way, and what they are as of."""
+    from agent.backtest.backtest import with_market_instruments
+    from agent.config import load_config
+    from agent.impact.impact_runs import history_of, lead_in
+    from simulator.scenario import ScenarioError, compile_scenario, list_scenarios, load_scenario
+    from simulator.scenario_market import scenario_market
+
+    order_side, horizon_s = _request(side, qty, horizon)
     try:
         if scenario is None:
             trading = [n for n in list_scenarios() if compile_scenario(load_scenario(n)).symbol.symbol == symbol]
@@ -218,22 +239,44 @@ def scenario_pretrade(symbol: str, side: str, qty: float, horizon: str, scenario
         raise PreTradeError(f"--scenario: {exc}") from exc
     if compiled.symbol.symbol != symbol:
         raise PreTradeError(f"--symbol {symbol}: scenario {compiled.name} trades {compiled.symbol.symbol}")
-    try:
-        pretrade = _loaded(model, device)
-    except ImpactModelError as exc:
-        raise PreTradeError(f"--model: {exc}") from exc
     market = scenario_market(compiled, seed)
     cfg = with_market_instruments(load_config(), market)
     history = history_of(compiled, cfg)
     view = MarketView(symbol, day_s=history.trading_day_s)
     lead_in(market, view, market.now + LEAD_IN_S, view.sample_s)
-    ways = standard_ways(cfg.default_strategy, cfg.implementation_shortfall.urgency)
-    try:
-        estimates = pretrade.estimate(way_orders(ways, Side.BUY if side == "buy" else Side.SELL, qty, horizon_s),
-                                      history, view, market.now)
-    except FeatureError as exc:
-        raise PreTradeError(str(exc)) from exc
+    estimates, pretrade = _every_way(model, device, cfg, history, view, order_side, qty, horizon_s)
     mid = view.quote.mid if view.quote is not None else None
     return estimates, (f"scenario {compiled.name} (seed {compiled.seed if seed is None else seed}) after its first "
                        f"{LEAD_IN_S / 60:.0f} minutes, mid {mid:.4f}; ADV {history.adv:,.0f}, daily vol "
                        f"{history.daily_vol * 100:.2f}%; model served on {pretrade.inference.provider_in_use}")
+
+
+def agent_pretrade(symbol: str, side: str, qty: float, horizon: str, url: str, cfg: AgentConfig, model: Path,
+                   device: str) -> tuple[list[Estimate], str]:
+    """`footprint pretrade --agent URL`: the estimates in the market the live agent sees now (its admin endpoint's
+    market view of the symbol), with the symbol's ADV, daily volatility and session from the agent's config."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    order_side, horizon_s = _request(side, qty, horizon)
+    inst = next((i for i in cfg.instruments if i.symbol == symbol), None)
+    if inst is None or inst.adv is None or inst.daily_vol is None:
+        raise PreTradeError(f"--symbol {symbol}: the config needs an [[instruments]] entry with adv and daily_vol")
+    address = f"{url.rstrip('/')}/market/{urllib.parse.quote(symbol)}"
+    try:
+        with urllib.request.urlopen(address, timeout=5.0) as response:
+            body = json.loads(response.read())
+        view = MarketView.from_snapshot(body["view"])
+    except urllib.error.HTTPError as exc:
+        raise PreTradeError(f"--agent: {address} answered {exc.code}: {exc.read().decode(errors='replace')}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise PreTradeError(f"--agent: cannot reach {address}: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PreTradeError(f"--agent: {address} did not answer with a market view: {exc}") from exc
+    history = SymbolHistory(float(inst.adv), inst.daily_vol, inst.trading_session())
+    estimates, pretrade = _every_way(model, device, cfg, history, view, order_side, qty, horizon_s)
+    mid = view.quote.mid if view.quote is not None else None
+    return estimates, (f"the live agent at {url}, mid {mid if mid is None else f'{mid:.4f}'}; ADV {history.adv:,.0f}, "
+                       f"daily vol {history.daily_vol * 100:.2f}%; model served on "
+                       f"{pretrade.inference.provider_in_use}")

@@ -309,3 +309,40 @@ def test_the_admin_host_must_be_loopback() -> None:
     with pytest.raises(ValueError, match="not a loopback address"):
         AdminConfig(host="0.0.0.0")
     assert AdminConfig(host="::1").host == "::1"
+
+
+async def test_market_view_is_served_and_read_back(admin: Admin) -> None:
+    from strategies.market_view import MarketView
+
+    for k in range(1, 40):
+        admin.h.clock.t += 10.0
+        admin.h.quote(9.99 + 0.01 * (k % 3), 10.01 + 0.01 * (k % 3), symbol="ACME")
+    resp = await admin.client.get("/market/ACME")
+    assert resp.status == 200
+    body = await resp.json()
+    view = admin.h.engine.views["ACME"]
+    again = MarketView.from_snapshot(body["view"])
+    assert again.quote == view.quote
+    assert again.window(300.0) == view.window(300.0) and again.window(1800.0) == view.window(1800.0)
+    assert body["now"] == admin.h.clock.now()
+    missing = await admin.client.get("/market/NOPE")
+    assert missing.status == 404 and "NOPE" in (await missing.json())["error"]
+
+
+async def test_pretrade_reads_the_live_agents_market(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from agent.cli import main
+
+    for _ in range(39):
+        admin.h.clock.t += 10.0
+        admin.h.quote(9.99, 10.01, symbol="ACME")
+    url = str(admin.client.make_url("/")).rstrip("/")
+    argv = ["pretrade", "--symbol", "ACME", "--side", "buy", "--qty", "100000", "--horizon", "1h", "--agent", url,
+            "--json"]
+    assert await asyncio.to_thread(main, argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["strategy"] for r in rows][:3] == ["aggressive", "balanced", "passive"]
+    assert all(r["q05_bps"] <= r["q50_bps"] <= r["q95_bps"] for r in rows)
+    assert await asyncio.to_thread(main, [*argv[:-3], "--agent", url.replace("ACME", ""), "--symbol", "NOPE"]) == 2
+    assert "adv and daily_vol" in capsys.readouterr().err
