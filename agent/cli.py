@@ -405,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     oms.add_argument("qty", help="OrderQty(38)")
     oms.add_argument("--limit", help="limit price, Price(44); market order without it")
     oms.add_argument("--duration", type=float, help="seconds until ExpireTime(126); agent default without it")
-    oms.add_argument("--strategy", help="TargetStrategy(847) value: 1000 TWAP, 1 VWAP, 1001 IS")
+    oms.add_argument("--strategy", help="TargetStrategy(847) value: 1000 TWAP, 1 VWAP, 2 POV, 1001 IS")
     oms.add_argument("--cancel-after", type=float, help="send a cancel after this many seconds")
     oms.add_argument("--replace-qty", type=int, help="send a replace to this OrderQty ...")
     oms.add_argument("--replace-after", type=float, default=5.0, help="... after this many seconds")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import fix_config
 from risk.breakers import BreakersConfig
+from strategies.pov import PovConfig
 from strategies.schedules.vwap import VolumeProfile
 from strategies.shapes import TradingSession
 from strategies.twap import TwapConfig
@@ -202,6 +203,7 @@ class AgentConfig(BaseModel):
     venue_logon_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     twap: TwapConfig = TwapConfig()
     implementation_shortfall: ImplementationShortfallConfig = ImplementationShortfallConfig()
+    pov: PovConfig = PovConfig()
     impact: ImpactConfig = ImpactConfig()
     orders: OrderCoreConfig = OrderCoreConfig()
     risk: RiskConfig = RiskConfig()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from strategies.pov import Pov
 from strategies.shapes import FrontLoaded, VolumeWeighted
 from strategies.strategy import Strategy
 from strategies.twap import Sliced, Twap
@@ -22,6 +23,7 @@ STRATEGIES: dict[str, Callable[[AgentConfig], Strategy]] = {
     "TWAP": lambda cfg: Twap(cfg.twap),
     "VWAP": _vwap,
     "IS": lambda cfg: Sliced(cfg.twap, FrontLoaded(cfg.implementation_shortfall.urgency), "IS"),
+    "POV": lambda cfg: Pov(cfg.twap, cfg.pov),
 }
 
 

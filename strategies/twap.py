@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from strategies.schedule import plan_position
+from strategies.schedule import PlanPosition, plan_position
 from strategies.shapes import ScheduleShape
 from strategies.types import (
     CancelChild,
@@ -100,7 +100,7 @@ class Sliced:
         cfg = self.config
         prices = _PriceRules(parent)
         lots_down = parent.instrument.round_lots_down
-        final = now >= parent.end - cfg.final_window_s
+        final = self.sweeps and now >= parent.end - cfg.final_window_s
         cross_ticks = prices.crossing(quote)
         if final and (quote is None or quote.far_touch(parent.side) is None):
             return []
@@ -114,7 +114,7 @@ class Sliced:
         ]
         # Everything working except the passive child we manage counts towards the schedule as is.
         others = parent.working_qty - (passive.leaves_qty if passive else 0)
-        pos = plan_position(parent, now, cfg.slice_interval_s, self.shape)
+        pos = self.position(parent, quote, now)
 
         behind = pos.due_now - parent.cum_qty - others
         if final:
@@ -140,6 +140,13 @@ class Sliced:
             # A request in flight changes the books under us: only cancels go out until it settles.
             actions = [a for a in actions if isinstance(a, CancelChild)]
         return sorted(actions, key=_send_order)
+
+    sweeps = True
+    """Whether everything left is swept in the last seconds (a schedule that must finish does)."""
+
+    def position(self, parent: ParentView, quote: Quote | None, now: float) -> PlanPosition:
+        """Where the schedule stands at `now`: due so far, due by the slice's end, one slice's size."""
+        return plan_position(parent, now, self.config.slice_interval_s, self.shape)
 
     def _work_passive(
         self,

@@ -136,6 +136,7 @@ class ParentView:
     plan_cum_qty: int  # CumQty when the current plan began
     participation_cap: float | None = None  # ParticipationRate(849), fraction of volume
     children: tuple[WorkingChild, ...] = field(default_factory=tuple)
+    start_volume: int | None = None  # the venue's traded volume (Quote.volume) when the schedule began
 
     @property
     def leaves_qty(self) -> int:

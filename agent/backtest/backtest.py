@@ -100,6 +100,7 @@ class BacktestOrder:
     start_offset_s: float = 0.0
     strategy_code: str | None = None  # TargetStrategy(847); the configured default when None
     limit_px: str | None = None
+    participation_rate: float | None = None  # ParticipationRate(849)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,8 @@ def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step
         session=SESSION, cl_ord_id=cl_ord_id, symbol=order.symbol, side=order.side, order_qty=str(order.qty),
         ord_type="2" if order.limit_px is not None else "1", price=order.limit_px, time_in_force="6",
         transact_time=start, effective_time=start, expire_time=start + order.duration_s,
-        target_strategy=order.strategy_code, participation_rate=None))
+        target_strategy=order.strategy_code,
+        participation_rate=None if order.participation_rate is None else repr(order.participation_rate)))
     deadline = start + order.duration_s + grace_s
     t = start
     while not _done(oms) and t < deadline:

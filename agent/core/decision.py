@@ -83,6 +83,8 @@ class DecisionTick:
 
     def _decide(self, parent: ParentOrder, now: float, forced: dict[str, float] | None) -> Sequence[ChildAction]:
         quote = self._ctx.quotes.get(parent.instrument.symbol)
+        if parent.start_volume is None and quote is not None and now >= parent.start:
+            parent.start_volume = quote.volume
         view = parent.view()
         on_fallback = parent.fallback_reason is not None
         strategy = self.fallback if on_fallback else self.strategies[parent.strategy]

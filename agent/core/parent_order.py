@@ -58,6 +58,9 @@ class ParentOrder:
     # Who is holding the parent back (a circuit breaker, an operator halt) and why: while any hold is set, no
     # strategy is asked and no child is sent; the parent resumes when the last hold is lifted.
     holds: dict[str, str] = field(default_factory=dict)
+    # The venue's traded volume when the parent's schedule began, as its quotes said (POV's base); set at the first
+    # decision at or after the start.
+    start_volume: int | None = None
     oms_keys: list[tuple[str, str]] = field(default_factory=list)  # every (session, ClOrdID) naming it
 
     @property
@@ -134,4 +137,5 @@ class ParentOrder:
             plan_cum_qty=self.plan_cum_qty,
             participation_cap=self.participation_cap,
             children=tuple(c.view() for c in self.active_children),
+            start_volume=self.start_volume,
         )

@@ -143,7 +143,9 @@ def validate_new_order(req: NewOrderRequest, ctx: ValidationContext, quote: Quot
     else:
         found = ctx.target_strategies.get(req.target_strategy.strip())
         if found is None:
-            known = ", ".join(f"{code} ({name})" for code, name in sorted(ctx.target_strategies.items()))
+            # Codes are digits (the config checks): in numeric order, 2 before 1000.
+            known = ", ".join(f"{code} ({name})" for code, name in
+                              sorted(ctx.target_strategies.items(), key=lambda item: int(item[0])))
             return Rejection(OrdRejReason.UNSUPPORTED,
                              f"unknown TargetStrategy(847) {req.target_strategy!r}; supported: {known}")
         strategy = found

@@ -2,7 +2,7 @@
 
 A plan draws every run from one seed: scenario, market seed, side, schedule (TWAP, VWAP, IS with an urgency),
 aggression, horizon (log-uniform, minutes to hours, inside the scenario), start, and size (log-uniform from 0.1% of
-ADV up to 30%, at most `max_participation` of the volume expected in the horizon). Runs fan out over Ray (a local
+ADV up to 30%, at most `max_participation` times the volume expected in the horizon). Runs fan out over Ray (a local
 cluster by default, an address when given), local worker processes, or the calling process (tests); finished
 records are written to Parquet part files as they come, so a stopped job resumes where it stopped, and a dataset
 card (`DATASET.md`) describes what the folder holds.
@@ -53,7 +53,9 @@ class DataSettings:
     first_market_seed: int = 100
     min_q_over_adv: float = 0.001
     max_q_over_adv: float = 0.30
-    max_participation: float = 0.30  # of the volume expected in the horizon
+    # Of the volume expected in the horizon: up to twice it, so a block worked faster than the market trades (a
+    # quarter of ADV in three hours on a 24-hour market) is inside the data, not an extrapolation.
+    max_participation: float = 2.0
     min_horizon_s: float = 300.0
     max_horizon_s: float = 6 * 3600.0
     lead_in_s: float = 1_200.0  # market history before a parent starts (what the market view has seen)
@@ -65,8 +67,8 @@ class DataSettings:
         if not 0 < self.min_q_over_adv <= self.max_q_over_adv:
             raise DataJobError(f"need 0 < min_q_over_adv <= max_q_over_adv, got {self.min_q_over_adv}, "
                                f"{self.max_q_over_adv}")
-        if not 0 < self.max_participation <= 1:
-            raise DataJobError(f"max_participation must be in (0, 1], got {self.max_participation}")
+        if not 0 < self.max_participation <= 10:
+            raise DataJobError(f"max_participation must be in (0, 10], got {self.max_participation}")
         if not 0 < self.min_horizon_s <= self.max_horizon_s:
             raise DataJobError(f"need 0 < min_horizon_s <= max_horizon_s, got {self.min_horizon_s}, "
                                f"{self.max_horizon_s}")

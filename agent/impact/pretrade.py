@@ -98,6 +98,8 @@ class PreTrade:
         except (KeyError, ValueError) as exc:
             raise ImpactModelError(f"the model's metadata lacks its components, levels or calibration ({exc}): "
                                    "export it with `footprint train impact`") from exc
+        # Each feature's range in the training rows (absent in a model exported by other means).
+        self.ranges: dict[str, list[float]] = json.loads(meta.get("feature_ranges", "{}"))
         if set(self.components) != set(COMPONENTS) or not {0.05, 0.5, 0.95} <= set(self.levels):
             raise ImpactModelError(f"the model must have the components {', '.join(COMPONENTS)} at the 5, 50 and "
                                    f"95% quantiles at least; it has {self.components} at {self.levels}")
@@ -116,6 +118,21 @@ class PreTrade:
         quantiles = finish(self.inference.predict(rows), rows, self.calibration, self.components, self.levels)
         return [self._estimate(way.name, {t: q[i] for t, q in quantiles.items()})
                 for i, (way, _) in enumerate(requests)]
+
+    def outside_training(self, requests: Sequence[tuple[Way, OrderSpec]], history: SymbolHistory,
+                         view: MarketView, now: float) -> list[str]:
+        """The features of these requests outside the range the model learnt from: there it extrapolates (its
+        trees hold their edge values), and a trader should know."""
+        notes = []
+        rows = np.vstack([impact_features(order, history, view, now) for _, order in requests])
+        for i, name in enumerate(self.inference.feature_names):
+            if name not in self.ranges:
+                continue
+            low, high = self.ranges[name]
+            worst = rows[:, i].max() if rows[:, i].max() > high else rows[:, i].min()
+            if worst > high or worst < low:
+                notes.append(f"{name} {worst:.4g} is outside the training range [{low:.4g}, {high:.4g}]")
+        return notes
 
     def _estimate(self, name: str, q: Mapping[str, np.ndarray]) -> Estimate:
         levels = self.levels
@@ -212,10 +229,15 @@ def _every_way(model: Path, device: str, cfg: AgentConfig, history: SymbolHistor
         raise PreTradeError(f"--model: {exc}") from exc
     ways = standard_ways(cfg.default_strategy, cfg.implementation_shortfall.urgency)
     now = view.quote.timestamp if view.quote is not None else 0.0
+    requests = way_orders(ways, side, qty, horizon_s)
     try:
-        return pretrade.estimate(way_orders(ways, side, qty, horizon_s), history, view, now), pretrade
+        estimates = pretrade.estimate(requests, history, view, now)
+        notes = pretrade.outside_training(requests, history, view, now)
     except FeatureError as exc:
         raise PreTradeError(str(exc)) from exc
+    for note in notes:
+        log.warning("extrapolating: %s", note)
+    return estimates, pretrade
 
 
 def scenario_pretrade(symbol: str, side: str, qty: float, horizon: str, scenario: str | None, seed: int | None,

@@ -91,7 +91,7 @@ def test_duplicate_cl_ord_id_is_rejected() -> None:
         ({"ord_type": "2", "price": "20.0005"}, "99", "not on the tick grid"),
         ({"ord_type": "1", "price": "20.000"}, "11", "Price(44) given on a market order"),
         ({"duration": -10}, "4", "ExpireTime(126) is in the past"),
-        ({"strategy": "7"}, "11", "unknown TargetStrategy(847) '7'; supported: 1 (VWAP), 1000 (TWAP), 1001 (IS)"),
+        ({"strategy": "7"}, "11", "unknown TargetStrategy(847) '7'; supported: 1 (VWAP), 2 (POV), 1000 (TWAP), 1001 (IS)"),
         ({"tif": "3"}, "11", "unsupported TimeInForce(59) '3'"),
         ({"transact": None}, "99", "missing required tag TransactTime(60)"),
     ],

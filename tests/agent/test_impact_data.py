@@ -111,3 +111,15 @@ def test_cli_makes_data_and_refuses_bad_settings(tmp_path: Path, capsys: pytest.
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
     with pytest.raises(DataJobError, match="no part"):
         read_dataset(tmp_path)
+
+
+def test_the_job_fans_out_over_a_local_ray_cluster(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    settings = dataclasses.replace(SMALL, runs=2)
+    report = run_job(settings, tmp_path, executor="ray", workers=1, progress=False)
+    assert (report.written, report.failed) == (2, [])
+    inline = run_job(settings, tmp_path / "inline", executor="inline", progress=False)
+    assert inline.written == 2
+    by_ray = read_dataset(tmp_path).sort_by("run_id").drop_columns(["wall_s"])
+    here = read_dataset(tmp_path / "inline").sort_by("run_id").drop_columns(["wall_s"])
+    assert by_ray.equals(here)  # the same records wherever they are made
