@@ -187,6 +187,7 @@ def _cmd_oms(args: argparse.Namespace) -> int:
     state = Path(args.state_dir)
     try:
         password = _oms_password(args)
+        tags = [_custom_tag(text) for text in args.tag]
     except ValueError as exc:
         print(f"footprint oms: {exc}", file=sys.stderr)
         return 2
@@ -205,7 +206,7 @@ def _cmd_oms(args: argparse.Namespace) -> int:
             args.symbol, side, args.qty, ord_type="2" if args.limit else "1", price=args.limit,
             tif="6" if args.duration else None,
             expire_time=now + args.duration if args.duration else None,
-            target_strategy=args.strategy)
+            target_strategy=args.strategy, participation_rate=args.participation_rate, extra=tags)
         ids = [cl_ord_id]
         deadline = now + (args.duration or 0) + args.grace
         if args.cancel_after is not None:
@@ -222,6 +223,14 @@ def _cmd_oms(args: argparse.Namespace) -> int:
         return 0 if done.get(39) in ("2", "4") else 1
     finally:
         client.stop()
+
+
+def _custom_tag(text: str) -> tuple[int, str]:
+    """TAG=VALUE of `footprint oms --tag`; ValueError naming what is wrong."""
+    tag, sep, value = text.partition("=")
+    if not sep or not tag.strip().isdigit() or not value.strip():
+        raise ValueError(f"--tag {text!r}: write TAG=VALUE with a numeric tag, e.g. 7001=3")
+    return int(tag), value.strip()
 
 
 def _cmd_oms_password(args: argparse.Namespace) -> int:
@@ -406,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     oms.add_argument("--limit", help="limit price, Price(44); market order without it")
     oms.add_argument("--duration", type=float, help="seconds until ExpireTime(126); agent default without it")
     oms.add_argument("--strategy", help="TargetStrategy(847) value: 1000 TWAP, 1 VWAP, 2 POV, 1001 IS")
+    oms.add_argument("--participation-rate", help="ParticipationRate(849), a cap as a fraction of volume")
+    oms.add_argument("--tag", action="append", default=[], metavar="TAG=VALUE",
+                     help="a custom tag, e.g. 7001=3 (IS urgency) or 7002=0.05 (POV participation); repeatable")
     oms.add_argument("--cancel-after", type=float, help="send a cancel after this many seconds")
     oms.add_argument("--replace-qty", type=int, help="send a replace to this OrderQty ...")
     oms.add_argument("--replace-after", type=float, default=5.0, help="... after this many seconds")

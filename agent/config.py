@@ -168,6 +168,27 @@ class ImplementationShortfallConfig(BaseModel):
     urgency: Annotated[float, Field(ge=0, le=50, allow_inf_nan=False)] = 1.0
 
 
+class StrategyTagsConfig(BaseModel):
+    """Custom NewOrderSingle tags that carry a parent's strategy parameters (FIX's user-defined range, 5000-9999);
+    unset: the parameter cannot be sent and the configured default applies."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    urgency: Annotated[int, Field(ge=5000, le=9999)] | None = 7001  # IS: Almgren–Chriss κT, [0, 50]
+    participation: Annotated[int, Field(ge=5000, le=9999)] | None = 7002  # POV: share of volume, (0, 1]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> StrategyTagsConfig:
+        if self.urgency is not None and self.urgency == self.participation:
+            raise ValueError(f"urgency and participation cannot share tag {self.urgency}")
+        return self
+
+    def tags(self) -> dict[str, int]:
+        """Parameter name -> tag, for the configured ones."""
+        return {name: tag for name, tag in (("urgency", self.urgency), ("participation", self.participation))
+                if tag is not None}
+
+
 class ImpactConfig(BaseModel):
     """The impact model: which one, where it runs, and whether a new parent's New report carries its estimate."""
 
@@ -204,6 +225,7 @@ class AgentConfig(BaseModel):
     twap: TwapConfig = TwapConfig()
     implementation_shortfall: ImplementationShortfallConfig = ImplementationShortfallConfig()
     pov: PovConfig = PovConfig()
+    strategy_tags: StrategyTagsConfig = StrategyTagsConfig()
     impact: ImpactConfig = ImpactConfig()
     orders: OrderCoreConfig = OrderCoreConfig()
     risk: RiskConfig = RiskConfig()

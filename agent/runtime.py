@@ -175,7 +175,7 @@ class AgentRuntime:
             dispatch = JournaledDispatch(engine, journal, clock, crash)
             engine.ctx.outlet = dispatch
             submit = DurableSubmit(loop, dispatch)
-            oms_app = OmsApplication(lambda e: submit(e, not isinstance(e, OmsSessionState)))
+            oms_app = OmsApplication(lambda e: submit(e, not isinstance(e, OmsSessionState)), cfg.strategy_tags.tags())
             market_data = _threadsafe(loop, lambda e: self._on_venue_event(dispatch, e))
 
             def from_venue(event: VenueEvent) -> None:

@@ -1,12 +1,12 @@
 """POV: a share of the market's volume since the parent began, worked by the sliced tactic, never swept at the end.
 
-The rate is `PovConfig.participation`, capped by the parent's ParticipationRate(849): under a cap it aims at
-`CAP_MARGIN` of it, because the risk overlay measures the cap over a rolling window with the resting child and the
-catch-up counted in, and a schedule aimed exactly at the cap would have its children refused whenever it is behind.
-Volume is the venue's traded volume as its quotes report it (`Quote.volume`), ours included, from the parent's start
-(`ParentView.start_volume`, taken by the engine at its first decision): due = rate × volume since start, in whole
-lots, at most the order. A POV parent does not finish when the market is thin: whatever it has not done by its end
-is left, as a desk expects.
+The rate is the parent's own (its order's participation tag) or `PovConfig.participation`, capped by the parent's
+ParticipationRate(849): under a cap it aims at `CAP_MARGIN` of it, because the risk overlay measures the cap over a
+rolling window with the resting child and the catch-up counted in, and a schedule aimed exactly at the cap would have
+its children refused whenever it is behind. Volume is the venue's traded volume as its quotes report it
+(`Quote.volume`), ours included, from the parent's start (`ParentView.start_volume`, taken by the engine at its first
+decision): due = rate × volume since start, in whole lots, at most the order. A POV parent does not finish when the
+market is thin: whatever it has not done by its end is left, as a desk expects.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class Pov(Sliced):
 
     def rate(self, parent: ParentView) -> float:
         cap = parent.participation_cap
-        return self.pov.participation if cap is None else min(self.pov.participation, CAP_MARGIN * cap)
+        wanted = parent.participation if parent.participation is not None else self.pov.participation
+        return wanted if cap is None else min(wanted, CAP_MARGIN * cap)
 
     def position(self, parent: ParentView, quote: Quote | None, now: float) -> PlanPosition:
         rate = self.rate(parent)

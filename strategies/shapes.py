@@ -50,7 +50,8 @@ class Even:
 
 @dataclass(frozen=True)
 class FrontLoaded:
-    """Almgren–Chriss's optimal trajectory: holdings sinh(κ(T − t)) / sinh(κT) of the plan, κT = `urgency`.
+    """Almgren–Chriss's optimal trajectory: holdings sinh(κ(T − t)) / sinh(κT) of the plan, κT = the parent's own
+    urgency when its order gave one, else `urgency`.
 
     The urgency is κT = T √(λσ²/η) over the parent's whole horizon T, for a risk aversion λ, volatility σ and
     temporary impact η (Almgren & Chriss 2000): 0 is TWAP; at 1 about 56% is due by half time, at 3 about 79%. A
@@ -68,7 +69,8 @@ class FrontLoaded:
         start, end = plan_window(parent)
         u = _elapsed(start, end, t)
         horizon = parent.end - parent.start
-        k = self.urgency * (end - start) / horizon if horizon > 0 else 0.0
+        urgency = parent.urgency if parent.urgency is not None else self.urgency
+        k = urgency * (end - start) / horizon if horizon > 0 else 0.0
         return min(1.0, max(0.0, 1.0 - remaining_share(k, u)))
 
 

@@ -137,6 +137,8 @@ class ParentView:
     participation_cap: float | None = None  # ParticipationRate(849), fraction of volume
     children: tuple[WorkingChild, ...] = field(default_factory=tuple)
     start_volume: int | None = None  # the venue's traded volume (Quote.volume) when the schedule began
+    urgency: float | None = None  # IS's κT if the order gave one (else the strategy's configured one)
+    participation: float | None = None  # POV's share of volume if the order gave one
 
     @property
     def leaves_qty(self) -> int:

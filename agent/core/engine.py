@@ -65,7 +65,7 @@ def settings_from_config(cfg: AgentConfig) -> EngineSettings:
     """The engine's settings as the live agent, the backtester and the tests build them."""
     return EngineSettings(
         validation=ValidationContext(cfg.instrument_map(), dict(cfg.target_strategies), cfg.default_strategy,
-                                     cfg.default_horizon_s, cfg.max_limit_deviation_pct),
+                                     cfg.default_horizon_s, cfg.max_limit_deviation_pct, cfg.strategy_tags.tags()),
         max_child_rejects=cfg.max_child_rejects,
         ack_timeout_s=cfg.orders.ack_timeout_s,
         unknown_answers_to_drop=cfg.orders.unknown_answers_to_drop,

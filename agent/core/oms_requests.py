@@ -25,6 +25,8 @@ class NewOrderRequest:
     target_strategy: str | None
     participation_rate: str | None
     bad_fields: tuple[str, ...] = ()  # fields present but unreadable (e.g. a timestamp we cannot parse)
+    # Strategy parameters from the configured custom tags, (name, raw text): ("urgency", "2.5").
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

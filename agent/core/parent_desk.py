@@ -102,6 +102,8 @@ class ParentDesk:
             arrival_mid=verdict.arrival_mid,
             created=now,
             plan_start=verdict.start,
+            urgency=verdict.urgency,
+            participation=verdict.participation,
         )
         book.parents[parent.order_id] = parent
         book.index_parent(parent, key)
@@ -109,7 +111,10 @@ class ParentDesk:
         parent.apply(OrderEvent.ACCEPT)
         estimate = (ctx.arrival_estimate(parent, ctx.views.get(parent.instrument.symbol), now)
                     if ctx.arrival_estimate is not None else None)
-        text = (f"accepted: {parent.strategy} until {_iso(parent.end)}, arrival mid "
+        given = "".join(f" {name} {value:g}" for name, value in (("urgency", parent.urgency),
+                                                                    ("participation", parent.participation))
+                        if value is not None)
+        text = (f"accepted: {parent.strategy}{given} until {_iso(parent.end)}, arrival mid "
                 f"{verdict.arrival_mid:.{parent.instrument.price_decimals + 1}f}")
         self.report(parent, ExecType.NEW, text=text if estimate is None else f"{text}; {estimate}")
         log.info("parent %s accepted: %s %s %d %s%s", parent.order_id, parent.side.name, parent.instrument.symbol,

@@ -61,6 +61,8 @@ class ParentOrder:
     # The venue's traded volume when the parent's schedule began, as its quotes said (POV's base); set at the first
     # decision at or after the start.
     start_volume: int | None = None
+    urgency: float | None = None  # strategy parameters the order carried (custom tags); None: configured defaults
+    participation: float | None = None
     oms_keys: list[tuple[str, str]] = field(default_factory=list)  # every (session, ClOrdID) naming it
 
     @property
@@ -138,4 +140,6 @@ class ParentOrder:
             participation_cap=self.participation_cap,
             children=tuple(c.view() for c in self.active_children),
             start_volume=self.start_volume,
+            urgency=self.urgency,
+            participation=self.participation,
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from agent.core.commands import OrdRejReason
 from agent.core.oms_requests import NewOrderRequest
@@ -41,6 +42,8 @@ class ValidParent:
     strategy: str
     participation_cap: float | None
     arrival_mid: float
+    urgency: float | None = None  # IS's κT from the order's custom tag; None: the configured one
+    participation: float | None = None  # POV's share of volume from the order's custom tag
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class ValidationContext:
     default_strategy: str
     default_horizon_s: float
     max_limit_deviation_pct: float
+    # Strategy parameter name -> the custom tag that carries it (for messages that name the tag).
+    parameter_tags: Mapping[str, int] = field(default_factory=dict)
 
 
 _WHOLE = re.compile(r"\s*\+?(\d+)(?:\.0*)?\s*")
@@ -180,4 +185,31 @@ def validate_new_order(req: NewOrderRequest, ctx: ValidationContext, quote: Quot
     limit = parse_limit(req.price, req.ord_type, instrument, side, quote, ctx.max_limit_deviation_pct)
     if isinstance(limit, Rejection):
         return limit
-    return ValidParent(instrument, side, qty, req.ord_type, limit, tif, start, end, strategy, cap, quote.mid)
+    params = parse_parameters(req.parameters, ctx.parameter_tags)
+    if isinstance(params, Rejection):
+        return params
+    return ValidParent(instrument, side, qty, req.ord_type, limit, tif, start, end, strategy, cap, quote.mid,
+                       urgency=params.get("urgency"), participation=params.get("participation"))
+
+
+PARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {"urgency": (0.0, 50.0, True),
+                                                         "participation": (0.0, 1.0, False)}
+"""Each strategy parameter's bounds (low, high, whether low itself is allowed)."""
+
+
+def parse_parameters(raw: tuple[tuple[str, str], ...], tags: Mapping[str, int]) -> dict[str, float] | Rejection:
+    """The strategy parameters a parent's custom tags carry, or a rejection naming the tag and its range."""
+    out: dict[str, float] = {}
+    for name, text in raw:
+        where = f"{name.capitalize()}({tags.get(name, '?')})"
+        low, high, low_ok = PARAMETER_RANGES[name]
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (low <= value if low_ok else low < value) and value <= high):
+            bracket = "[" if low_ok else "("
+            return Rejection(OrdRejReason.OTHER, f"{where} must be a number in {bracket}{low:g}, {high:g}], "
+                                                 f"got {text!r}")
+        out[name] = value
+    return out

@@ -10,7 +10,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,7 +252,8 @@ class OmsClient:
     def new_order(self, symbol: str, side: str, qty: int | str, *, ord_type: str = "1",
                   price: str | None = None, tif: str | None = None, effective_time: float | None = None,
                   expire_time: float | None = None, target_strategy: str | None = None,
-                  participation_rate: str | None = None, cl_ord_id: str | None = None) -> str:
+                  participation_rate: str | None = None, cl_ord_id: str | None = None,
+                  extra: Sequence[tuple[int, str]] = ()) -> str:
         cl_ord_id = cl_ord_id or self.next_id()
         fields: list[tuple[int, str]] = [(11, cl_ord_id), (21, "1"), (55, symbol), (54, side),
                                          (60, format_utc_timestamp(time.time())), (38, str(qty)), (40, ord_type)]
@@ -268,6 +269,7 @@ class OmsClient:
             fields.append((847, target_strategy))
         if participation_rate is not None:
             fields.append((849, participation_rate))
+        fields.extend(extra)  # custom tags: the agent's strategy parameters (urgency, participation)
         self.send("D", fields)
         return cl_ord_id
 

@@ -8,7 +8,7 @@ own exceptions (an unsupported message type becomes a BusinessMessageReject).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import quickfix as fix
 
@@ -44,8 +44,10 @@ def _timestamp(msg: fix.Message, tag: int, name: str, bad: list[str]) -> float |
         return None
 
 
-def parse_oms_message(msg: fix.Message, session: str) -> OmsRequest | None:
-    """Copy an application message from the OMS into a request; None for types we do not support."""
+def parse_oms_message(msg: fix.Message, session: str, parameter_tags: Mapping[str, int] | None = None
+                      ) -> OmsRequest | None:
+    """Copy an application message from the OMS into a request; None for types we do not support.
+    `parameter_tags` names the custom tags a NewOrderSingle may carry strategy parameters in."""
     msg_type = msg.getHeader().getField(Tag.MSG_TYPE)
     bad: list[str] = []
     if msg_type == MsgType.NEW_ORDER_SINGLE:
@@ -64,6 +66,8 @@ def parse_oms_message(msg: fix.Message, session: str) -> OmsRequest | None:
             target_strategy=field(msg, Tag.TARGET_STRATEGY),
             participation_rate=field(msg, Tag.PARTICIPATION_RATE),
             bad_fields=tuple(bad),
+            parameters=tuple((name, raw) for name, tag in (parameter_tags or {}).items()
+                             if (raw := field(msg, tag)) is not None),
         )
     if msg_type == MsgType.ORDER_CANCEL_REQUEST:
         return CancelRequest(session, msg.getField(Tag.CL_ORD_ID), field(msg, Tag.ORIG_CL_ORD_ID),
@@ -175,9 +179,11 @@ class OmsApplication(GuardedApplication):
 
     label = "OMS"
 
-    def __init__(self, submit: Callable[[OmsRequest | OmsSessionState], None]) -> None:
+    def __init__(self, submit: Callable[[OmsRequest | OmsSessionState], None],
+                 parameter_tags: Mapping[str, int] | None = None) -> None:
         super().__init__()
         self._submit = submit
+        self._parameter_tags = dict(parameter_tags or {})
         self._sessions: dict[str, fix.SessionID] = {}
         # Until the acceptor has created its sessions (it opens only once the agent can trade), messages wait
         # here in order: recovery's re-sends first, then what reconciliation decided.
@@ -200,7 +206,7 @@ class OmsApplication(GuardedApplication):
 
     def fromApp(self, message: fix.Message, sessionID: fix.SessionID) -> None:
         try:
-            request = parse_oms_message(message, sessionID.toString())
+            request = parse_oms_message(message, sessionID.toString(), self._parameter_tags)
         except Exception:
             log.exception("could not read message from %s: %s", sessionID.toString(),
                           message.toString().replace("\x01", "|"))

@@ -187,8 +187,9 @@ def arrival_estimator(cfg: AgentConfig) -> ArrivalEstimate | None:
             return None
         try:
             history = SymbolHistory(float(inst.adv), inst.daily_vol, inst.trading_session())
+            kappa = parent.urgency if parent.urgency is not None else urgency
             order = OrderSpec(parent.side, float(parent.order_qty), max(1.0, parent.end - max(parent.start, now)),
-                              parent.strategy, catch_up, urgency if parent.strategy == "IS" else 0.0)
+                              parent.strategy, catch_up, kappa if parent.strategy == "IS" else 0.0)
             return arrival_text(pretrade, Way(parent.strategy, parent.strategy, catch_up, order.urgency), order,
                                 history, view, now)
         except Exception:  # an estimate is advice: it must never stop a parent from being accepted

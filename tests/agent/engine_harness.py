@@ -130,11 +130,12 @@ class Harness:
     def new(self, qty: int | str = 1000, *, symbol: str | None = "CRYPTOALPHA", side: str | None = "1",
             ord_type: str | None = "1", price: str | None = None, duration: float | None = 60.0,
             tif: str | None = "6", strategy: str | None = "1000", cl_ord_id: str | None = None,
-            effective: float | None = None, transact: float | None = T0) -> str:
+            effective: float | None = None, transact: float | None = T0,
+            parameters: tuple[tuple[str, str], ...] = ()) -> str:
         cl = cl_ord_id or f"O{next(self._ids)}"
         expire = self.clock.now() + duration if duration is not None else None
         self.send(NewOrderRequest(SESSION, cl, symbol, side, str(qty), ord_type, price, tif, transact,
-                                           effective, expire, strategy, None))
+                                  effective, expire, strategy, None, parameters=parameters))
         return cl
 
     def cancel(self, orig: str) -> str:

@@ -16,8 +16,10 @@ from simulator.instruments import DEFAULT_UNIVERSE
 def test_packaged_defaults_load() -> None:
     cfg = load_config()
     assert (cfg.oms_port, cfg.venue_port, cfg.default_strategy) == (9878, 9879, "TWAP")
-    assert cfg.target_strategies == {"1": "VWAP", "1000": "TWAP", "1001": "IS"}
+    assert cfg.target_strategies == {"1": "VWAP", "2": "POV", "1000": "TWAP", "1001": "IS"}
     assert cfg.implementation_shortfall.urgency == 1.0
+    assert cfg.pov.participation == 0.1 and cfg.strategy_tags.tags() == {"urgency": 7001, "participation": 7002}
+    assert (cfg.impact.model, cfg.impact.device, cfg.impact.pretrade_on_new) == (None, "cpu", True)
     acme = {i.symbol: i for i in cfg.instruments}["ACME"]
     assert (acme.session_open_utc, acme.session_hours, len(acme.volume_profile)) == ("14:30", 6.5, 13)
 
@@ -46,6 +48,11 @@ def test_agent_instruments_match_the_simulator_universe() -> None:
         ('[[instruments]]\nsymbol = "X"\ntick_size = 1\nlot_size = 1\nvolume_profile = [1, -1]',
          "instruments.0.volume_profile.1"),
         ("[implementation_shortfall]\nurgency = -1", "implementation_shortfall.urgency"),
+        ("[strategy_tags]\nurgency = 847", "strategy_tags.urgency"),
+        ("[strategy_tags]\nurgency = 7005\nparticipation = 7005", "cannot share tag 7005"),
+        ("[pov]\nparticipation = 0", "pov.participation"),
+        ('[impact]\ndevice = "tpu"', "impact.device"),
+        ("[[instruments]]\nsymbol = \"X\"\ntick_size = 1\nlot_size = 1\ndaily_vol = 0", "instruments.0.daily_vol"),
         ("oms_port = ", "not valid TOML"),
     ],
 )

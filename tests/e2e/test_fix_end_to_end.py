@@ -127,6 +127,7 @@ REJECTS = [
     ("expire before effective", [(168, "+20"), (126, "+10")], "99", "not after EffectiveTime(168)"),
     ("unknown strategy", [(847, "4242")], "11", "unknown TargetStrategy(847) '4242'"),
     ("absurd limit", [(40, "2"), (44, "99.000")], "99", "from mid"),
+    ("bad urgency tag", [(847, "1001"), (7001, "fast")], "99", "Urgency(7001) must be a number in [0, 50]"),
 ]
 
 
@@ -191,3 +192,11 @@ def test_agent_survives_bad_input_and_still_trades(stack: Stack, oms: OmsClient)
     cl = oms.new_order(SYMBOL, "2", 500, tif="6", expire_time=time.time() + 4)
     done = oms.wait_done([cl], 15)
     assert done is not None and done.get(39) == "2"
+
+
+def test_strategy_parameters_travel_in_custom_tags(stack: Stack, oms: OmsClient) -> None:
+    cl = oms.new_order(SYMBOL, "1", 1_000, tif="6", expire_time=time.time() + 30, target_strategy="1001",
+                       extra=[(7001, "3")])
+    new = oms.wait_for(lambda m: m.get(11) == cl and m.get(150) == "0", 5)
+    assert new is not None and (new.get(58) or "").startswith("accepted: IS urgency 3 until")
+    oms.cancel(cl, SYMBOL, "1")
