@@ -38,6 +38,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     imp.add_argument("--chunk", type=int, default=50, help="records per Parquet part")
     imp.add_argument("--no-progress", action="store_true")
     imp.set_defaults(func=_cmd_data_impact)
+    ex = data_sub.add_parser("executions", help="a desk's own executions (parents, fills, market snapshots; CSV or "
+                             "Parquet) as impact training data; every bad row reported by file, line and field")
+    ex.add_argument("--parents", required=True, help="parent_id, symbol, side, qty, start, end, strategy, adv, "
+                    "daily_vol [, aggression, urgency, group, session_open_utc, session_hours]")
+    ex.add_argument("--fills", required=True, help="parent_id, time, qty, price")
+    ex.add_argument("--snapshots", required=True, help="symbol, time, bid_px, bid_qty, ask_px, ask_qty, volume "
+                    "[, bid_px_2, bid_qty_2, ask_px_2, ask_qty_2 ... up to 5]")
+    ex.add_argument("--out", default="var/desk-data", help="a new folder: Parquet and its DATASET.md")
+    ex.set_defaults(func=_cmd_data_executions)
 
     train = sub.add_parser("train", help="train models")
     train_sub = train.add_subparsers(dest="train_command", required=True)
@@ -101,6 +110,20 @@ def _cmd_data_impact(args: argparse.Namespace) -> int:
     print(f"{report.written:,} records written, {report.skipped:,} already in {args.out}, "
           f"{len(report.failed):,} failed, {report.wall_s:,.0f} s; card: {Path(args.out) / 'DATASET.md'}")
     return 1 if report.failed else 0
+
+
+def _cmd_data_executions(args: argparse.Namespace) -> int:
+    from agent.impact.executions import ExecutionsError, desk_records, write_desk_dataset
+
+    sources = [Path(args.parents), Path(args.fills), Path(args.snapshots)]
+    try:
+        records = desk_records(*sources)
+        write_desk_dataset(Path(args.out), records, sources, _command("data", "footprint data executions"))
+    except ExecutionsError as exc:
+        print(f"footprint data executions: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(records):,} parents written to {args.out}; train with `footprint train impact --data {args.out}`")
+    return 0
 
 
 def _command(first: str, fallback: str) -> str:

@@ -271,6 +271,11 @@ def _on_ray(runs: Sequence[ImpactRun], workers: int | None, address: str | None)
             ray.shutdown()
 
 
+def write_records(out: Path, records: list[dict[str, Any]]) -> int:
+    """Records as one more Parquet part of the dataset folder `out`; how many."""
+    return _write_part(out, records)
+
+
 def _write_part(out: Path, records: list[dict[str, Any]]) -> int:
     first = min(r["run_id"] for r in records)
     path = out / f"part-{first:07d}-{time.time_ns():x}.parquet"
