@@ -355,6 +355,16 @@ def save_figure(scores: Sequence[ModelScores], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def dataset_command(data: Path) -> str:
+    """The command that made a dataset folder, from its card ("unknown" without one)."""
+    card = data / "DATASET.md"
+    if card.exists():
+        for line in card.read_text().splitlines():
+            if line.startswith("Made by `"):
+                return line.split("`")[1]
+    return "unknown"
+
+
 def write_model(out: Path, result: TrainResult, *, data: Path, calibration_every: int, settings: BoostSettings,
                 command: str) -> dict[str, Any]:
     """The ONNX model, its card (Markdown and JSON) and the calibration plot; the card's figures are returned."""
@@ -363,8 +373,10 @@ def write_model(out: Path, result: TrainResult, *, data: Path, calibration_every
     checksum = hashlib.sha256(result.onnx).hexdigest()
     figures = headline(result.scores)
     scenarios = sorted(set(result.tested.scenario.tolist()))
+    data_command = dataset_command(data)
     card = {
-        "command": command, "data": str(data), "seed": settings.seed, "boost_settings": asdict(settings),
+        "command": command, "data": str(data), "data_command": data_command, "seed": settings.seed,
+        "boost_settings": asdict(settings),
         "calibration_every": calibration_every, "counts": result.counts,
         "scenarios": scenarios, "features": list(FEATURE_NAMES),
         "outputs": list(result.model.output_names), "calibration": result.model.calibration.as_list(),
@@ -380,7 +392,7 @@ def write_model(out: Path, result: TrainResult, *, data: Path, calibration_every
         f"{', '.join(f'{q:g}' for q in QUANTILES)}: {len(result.model.boosters)} boosters in one ONNX graph (input "
         f"`features`: {len(FEATURE_NAMES)} columns, strategies/impact/features.py; outputs dimensionless, made bps and "
         "composed into the total by strategies/impact/quantile_model.finish).",
-        "", f"- made by: `{command}`",
+        "", f"- made by: `{command}`; its data by `{data_command}`",
         f"- data: `{data}`: {result.counts['records']:,} records ({result.counts['dropped']} more dropped: not wholly "
         f"filled) from {len(scenarios)} scenarios; the shipped boosters trained on {result.counts['train']:,}, "
         f"calibrated on {result.counts['calibration']:,} (seeds ≡ 0 mod {calibration_every})",

@@ -18,8 +18,8 @@ def test_backtest_of_the_news_scenario_fills_its_order(capsys: pytest.CaptureFix
 
 
 def test_backtest_with_an_unavailable_strategy_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["backtest", "--scenario", "calm", "--strategy", "POV"]) == 2  # not built yet
-    assert "unknown strategy POV; known: IS, TWAP, VWAP" in capsys.readouterr().err
+    assert main(["backtest", "--scenario", "calm", "--strategy", "ADAPTIVE"]) == 2  # not built yet
+    assert "unknown strategy ADAPTIVE; known: IS, POV, TWAP, VWAP" in capsys.readouterr().err
 
 
 def test_backtest_of_a_bad_scenario_file_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
