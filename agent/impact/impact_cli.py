@@ -162,7 +162,8 @@ def _cmd_train_impact(args: argparse.Namespace) -> int:
     seeds = headline(result.seed_scores)
     print(f"held-out seeds of every scenario: median MAE ratio {seeds['mae_ratio']:.3f} (LightGBM "
           f"{seeds['lightgbm_mae_vs_impact_bps']:.3f} bps, {seeds['best_baseline']} "
-          f"{seeds['best_baseline_mae_vs_impact_bps']:.3f} bps); 90% coverage {seeds['coverage90_realised'] * 100:.1f}%")
+          f"{seeds['best_baseline_mae_vs_impact_bps']:.3f} bps); 90% coverage "
+          f"{seeds['coverage90_realised'] * 100:.1f}%")
     print(f"ONNX vs native max |diff| {result.onnx_max_diff_bps:.2e} bps")
     return 0
 
