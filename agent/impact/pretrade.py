@@ -129,8 +129,9 @@ class PreTrade:
             if name not in self.ranges:
                 continue
             low, high = self.ranges[name]
+            slack = 1e-9 * max(1.0, abs(low), abs(high))  # the range was stored through JSON: no false alarms
             worst = rows[:, i].max() if rows[:, i].max() > high else rows[:, i].min()
-            if worst > high or worst < low:
+            if worst > high + slack or worst < low - slack:
                 notes.append(f"{name} {worst:.4g} is outside the training range [{low:.4g}, {high:.4g}]")
         return notes
 
