@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agent.impact.impact_dataset import EXECUTORS, DataJobError, DataSettings, run_job
-from agent.impact.impact_training import CARD_JSON, TrainingError, load_rows
-from agent.impact.pretrade import SHIPPED_MODEL
-from strategies.impact.quantile_model import BoostSettings
+from agent.impact.data_settings import EXECUTORS, DataJobError, DataSettings
+from strategies.impact import SHIPPED_MODEL
+from strategies.impact.boost_settings import CALIBRATION_EVERY, BoostSettings
+
+# Only settings and paths here: LightGBM, ONNX Runtime, Ray and the simulator load inside the commands that use them,
+# so `footprint kill` and every other command start without them.
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,7 +57,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     boost = BoostSettings()
     ti.add_argument("--data", default="var/impact-data", help="a folder made by `footprint data impact`")
     ti.add_argument("--out", default=str(SHIPPED_MODEL.parent), help="model folder (default: the shipped model's)")
-    ti.add_argument("--calibration-every", type=int, default=4,
+    ti.add_argument("--calibration-every", type=int, default=CALIBRATION_EVERY,
                     help="every k-th seed calibrates the quantiles (conformal offsets) instead of training")
     ti.add_argument("--trees", type=int, default=boost.n_estimators, help="boosting rounds per booster")
     ti.add_argument("--leaves", type=int, default=boost.num_leaves)
@@ -93,6 +95,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _cmd_data_impact(args: argparse.Namespace) -> int:
+    from agent.impact.impact_dataset import run_job
+
     try:
         settings = DataSettings(
             runs=args.runs, seed=args.seed,
@@ -135,7 +139,7 @@ def _scenarios(text: str) -> tuple[str, ...]:
 
 
 def _cmd_train_impact(args: argparse.Namespace) -> int:
-    from agent.impact.impact_training import train, write_model
+    from agent.impact.impact_training import TrainingError, load_rows, train, write_model
 
     try:
         if args.trees < 1 or args.leaves < 2 or not args.learning_rate > 0:
@@ -182,7 +186,15 @@ def _print_headline(figures: dict[str, Any]) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from agent.impact.impact_training import cross_validate, headline, report_lines, save_figure
+    from agent.impact.impact_training import (
+        CARD_JSON,
+        TrainingError,
+        cross_validate,
+        headline,
+        load_rows,
+        report_lines,
+        save_figure,
+    )
     from strategies.impact.inference import ImpactInference, ImpactModelError
 
     model = Path(args.model)
@@ -194,7 +206,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         settings = BoostSettings(**card["boost_settings"])
         inference = ImpactInference.from_file(model)
         rows = load_rows(Path(args.data))
-        scores, tested = cross_validate(rows, settings, int(card.get("calibration_every", 4)), _fold_progress)
+        every = int(card.get("calibration_every", CALIBRATION_EVERY))
+        scores, tested = cross_validate(rows, settings, every, _fold_progress)
     except (TrainingError, ImpactModelError, KeyError, TypeError, ValueError) as exc:
         print(f"footprint impact evaluate: {exc}", file=sys.stderr)
         return 2

@@ -28,13 +28,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agent.impact.impact_dataset import DataJobError, read_dataset
+from agent.impact.data_settings import DataJobError
+from agent.impact.impact_dataset import read_dataset
 from strategies.impact.baselines import ImpactBaseline, ImpactInputs, default_baselines
+from strategies.impact.boost_settings import CALIBRATION_EVERY, BoostSettings
 from strategies.impact.features import FEATURE_NAMES, column
 from strategies.impact.inference import ImpactInference
 from strategies.impact.onnx_export import boosters_to_onnx
 from strategies.impact.quantile_model import (
-    BoostSettings,
     Calibration,
     QuantileModel,
     calibrate,
@@ -108,7 +109,7 @@ class Split:
     fit), and of the others every `calibration_every`-th seed calibrates."""
 
     test_scenarios: tuple[str, ...] = ()
-    calibration_every: int = 4
+    calibration_every: int = CALIBRATION_EVERY
 
     def masks(self, rows: Rows) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
         """Train, calibration and test masks; TrainingError when training or calibration (or a named test set) is
@@ -185,7 +186,7 @@ def fit_model(rows: Rows, split: Split, settings: BoostSettings) -> tuple[Quanti
     return model, cal
 
 
-def cross_validate(rows: Rows, settings: BoostSettings, calibration_every: int = 4,
+def cross_validate(rows: Rows, settings: BoostSettings, calibration_every: int = CALIBRATION_EVERY,
                    progress: Callable[[str], None] | None = None) -> tuple[list[ModelScores], Rows]:
     """Leave one scenario out, for every scenario: every model's forecasts of each record from a fit that never saw
     its scenario, scored together; and the records in the order scored."""
@@ -252,7 +253,7 @@ def model_metadata_props(model: QuantileModel, features: F64) -> dict[str, str]:
             "calibration": json.dumps(model.calibration.as_list()), "feature_ranges": json.dumps(ranges)}
 
 
-def train(rows: Rows, settings: BoostSettings, calibration_every: int = 4,
+def train(rows: Rows, settings: BoostSettings, calibration_every: int = CALIBRATION_EVERY,
           progress: Callable[[str], None] | None = None) -> TrainResult:
     """Cross-validate every model, then fit the shipped boosters on every scenario and export them to ONNX."""
     t0 = time.perf_counter()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-import strategies.impact as impact_package
+from strategies.impact import SHIPPED_MODEL
 from strategies.impact.features import STRATEGY_NAMES, FeatureError, OrderSpec, SymbolHistory, impact_features
 from strategies.impact.inference import ImpactInference, ImpactModelError
 from strategies.impact.quantile_model import COMPONENTS, Calibration, finish
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("footprint.pretrade")
 
-SHIPPED_MODEL = Path(impact_package.__file__).parent / "model" / "impact.onnx"
-"""The model the repository ships (`footprint train impact` makes it; its card is next to it)."""
 THRESHOLD_BPS = 10.0
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from agent.cli import main
 from agent.impact import impact_dataset
-from agent.impact.impact_dataset import DataJobError, DataSettings, plan_runs, read_dataset, run_job
+from agent.impact.data_settings import DataJobError, DataSettings
+from agent.impact.impact_dataset import plan_runs, read_dataset, run_job
 from agent.impact.impact_runs import ImpactRun, run_impact
 from strategies.impact.features import FEATURE_NAMES
 

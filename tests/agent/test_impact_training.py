@@ -18,9 +18,9 @@ import pytest
 
 from agent.cli import main
 from agent.impact.impact_training import Split, TrainingError, load_rows, train
+from strategies.impact.boost_settings import BoostSettings
 from strategies.impact.features import FEATURE_NAMES
 from strategies.impact.inference import ImpactInference
-from strategies.impact.quantile_model import BoostSettings
 
 SCENARIOS = ("a", "b", "c", "d", "e")
 
