@@ -30,7 +30,6 @@ from machine import cpu_model
 from agent.impact.pretrade import SHIPPED_MODEL, PreTrade
 from strategies.impact.inference import ImpactInference
 from strategies.impact.onnx_export import boosters_to_onnx
-from strategies.impact.quantile_model import finish
 
 TARGETS = ("impact_bps", "shortfall_bps", "spread_paid_bps")
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
@@ -105,7 +104,7 @@ def finish_path(served: PreTrade, rows: np.ndarray) -> None:
     """The whole served path: the ONNX call, then `finish` (what a decision tick or a pre-trade estimate runs)."""
 
     def serve(x: np.ndarray) -> object:
-        return finish(served.inference.predict(x), x, served.calibration, served.components, served.levels)
+        return served.layout.finish(served.inference.predict(x), x)
 
     single, _ = call_times_us(partial(serve, rows[:1]), 5_000, warmup=200)
     batch, _ = call_times_us(partial(serve, rows[:1_000]), 300, warmup=10)

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import pyarrow.parquet as pq
 
+from agent.impact.impact_runs import MidPath, fill_cost_bps
 from strategies.impact.features import FEATURE_NAMES, STRATEGY_NAMES, OrderSpec, SymbolHistory, impact_features
 from strategies.market_view import MarketView
 from strategies.schedules.vwap import VolumeProfile
@@ -272,45 +273,47 @@ def desk_records(parents_path: Path, fills_path: Path, snapshots_path: Path) -> 
     by_id = {p.parent_id: p for p in parents}
     fills = read_fills(fills_path, by_id, problems)
     snapshots = read_snapshots(snapshots_path, problems)
+    paths = {symbol: _mid_path(quotes) for symbol, quotes in snapshots.items()}
     records = []
     for p in parents:
         quotes = snapshots.get(p.symbol, [])
-        times = [q.timestamp for q in quotes]
-        if not quotes or times[0] > p.start:
+        if not quotes or quotes[0].timestamp > p.start:
             problems.append(f"{parents_path.name}: parent {p.parent_id}: no {p.symbol} snapshot at or before its start")
             continue
         if p.parent_id not in fills:
             problems.append(f"{parents_path.name}: parent {p.parent_id}: no fills")
             continue
-        records.append(_record(p, fills[p.parent_id], quotes, times))
+        records.append(_record(p, fills[p.parent_id], quotes, paths[p.symbol]))
     if problems:
         raise ExecutionsError(problems)
     return records
 
 
-def _record(p: DeskParent, fills: list[tuple[float, float, float]], quotes: list[Quote], times: list[float]
+def _mid_path(quotes: list[Quote]) -> MidPath:
+    """A symbol's snapshots as mids in time (every snapshot is two-sided: the reader checks it)."""
+    path = MidPath()
+    for q in quotes:
+        path.add(q.timestamp, q.mid)
+    return path
+
+
+def _record(p: DeskParent, fills: list[tuple[float, float, float]], quotes: list[Quote], mids: MidPath
             ) -> dict[str, Any]:
     history = SymbolHistory(p.adv, p.daily_vol, p.session)
     view = MarketView(p.symbol, day_s=history.trading_day_s)
-    first = bisect.bisect_left(times, p.start - view.memory_s)
-    for q in quotes[first:bisect.bisect_right(times, p.start)]:
+    first = bisect.bisect_left(mids.times, p.start - view.memory_s)
+    for q in quotes[first:bisect.bisect_right(mids.times, p.start)]:
         view.on_quote(q)
     order = OrderSpec(p.side, p.qty, p.end - p.start, p.strategy, AGGRESSIONS[p.aggression],
                       p.urgency if p.strategy == "IS" else 0.0)
     features = impact_features(order, history, view, p.start)
 
-    def mid_at(t: float) -> float:
-        q = quotes[max(0, bisect.bisect_right(times, t) - 1)]
-        assert q.mid is not None
-        return q.mid
-
-    arrival = mid_at(p.start)
+    arrival = mids.at(p.start)
     sign = p.side.sign
     filled = sum(q for _, q, _ in fills)
-    scale = 1e4 / (filled * arrival)
-    total = sign * sum(q * (px - arrival) for _, q, px in fills) * scale
+    total = fill_cost_bps(fills, arrival, sign)
     last_fill = max(t for t, _, _ in fills)
-    permanent = sign * (mid_at(max(p.end, last_fill) + REVERSION_S) - arrival) / arrival * 1e4
+    permanent = sign * (mids.at(max(p.end, last_fill) + REVERSION_S) - arrival) / arrival * 1e4
     record: dict[str, Any] = {
         "run_id": p.index, "parent_id": p.parent_id, "scenario": p.group, "seed": p.index,
         "side": "buy" if p.side is Side.BUY else "sell",
@@ -318,7 +321,7 @@ def _record(p: DeskParent, fills: list[tuple[float, float, float]], quotes: list
         "aggression": p.aggression, "urgency": p.urgency, "symbol": p.symbol, "qty": p.qty, "adv": p.adv,
         "daily_vol": p.daily_vol, **dict(zip(FEATURE_NAMES, (float(x) for x in features), strict=True)),
         "filled": filled / p.qty, "arrival_mid": arrival, "total_bps": total,
-        "temporary_bps": sign * sum(q * (px - mid_at(t)) for t, q, px in fills) * scale,
+        "temporary_bps": fill_cost_bps(fills, arrival, sign, mids.at),
         "permanent_bps": permanent, "impact_bps": total, "permanent_impact_bps": permanent, "counterfactual": 0.0,
     }
     return record

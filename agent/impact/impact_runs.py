@@ -24,6 +24,7 @@ import bisect
 import dataclasses
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +134,15 @@ class MidPath:
         return self.mids[i]
 
 
+def fill_cost_bps(fills: Sequence[tuple[float, float, float]], arrival: float, sign: int,
+                  mid_at: Callable[[float], float] | None = None) -> float:
+    """What fills (time, qty, price) cost in bps of the arrival mid, positive when it hurts: against the arrival
+    mid, or against `mid_at` each fill's time (the contemporaneous mid, or the counterfactual's)."""
+    filled = sum(q for _, q, _ in fills)
+    paid = sum(q * (p - (arrival if mid_at is None else mid_at(t))) for t, q, p in fills)
+    return sign * paid / (filled * arrival) * 1e4
+
+
 def run_impact(run: ImpactRun) -> dict[str, Any]:
     """Make one record: the run's fields, the arrival features (FEATURE_NAMES) and the outcomes."""
     wall0 = time.perf_counter()
@@ -193,14 +203,12 @@ def _outcomes(fills: tuple[tuple[float, int, float], ...], qty: int, arrival: fl
     if not filled or not arrival:
         return out | dict.fromkeys(("total_bps", "temporary_bps", "permanent_bps", "impact_bps",
                                     "permanent_impact_bps", "arrival_matches_counterfactual"), nan)
-    scale = 1e4 / (filled * arrival)
-    notional = sum(q * p for _, q, p in fills)
     after_cf = counterfactual.at(after_t)
     out.update({
-        "total_bps": sign * (notional - filled * arrival) * scale,
-        "temporary_bps": sign * sum(q * (p - live.at(t)) for t, q, p in fills) * scale,
+        "total_bps": fill_cost_bps(fills, arrival, sign),
+        "temporary_bps": fill_cost_bps(fills, arrival, sign, live.at),
         "permanent_bps": sign * ((live_after if live_after is not None else nan) - arrival) / arrival * 1e4,
-        "impact_bps": sign * sum(q * (p - counterfactual.at(t)) for t, q, p in fills) * scale,
+        "impact_bps": fill_cost_bps(fills, arrival, sign, counterfactual.at),
         "permanent_impact_bps": sign * ((live_after if live_after is not None else nan) - after_cf) / arrival * 1e4,
         # The two runs share the market until our first order: their arrival mids must agree exactly.
         "arrival_matches_counterfactual": float(counterfactual.mids[0] == arrival),

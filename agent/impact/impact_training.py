@@ -36,13 +36,12 @@ from strategies.impact.features import FEATURE_NAMES, column
 from strategies.impact.inference import ImpactInference
 from strategies.impact.onnx_export import boosters_to_onnx
 from strategies.impact.quantile_model import (
-    Calibration,
     QuantileModel,
+    ServedLayout,
     calibrate,
     component_labels,
     component_scale,
     conformal_shift,
-    finish,
     fit_quantile_model,
 )
 from strategies.impact.quantiles import QUANTILES, exceed_probability, sort_quantiles
@@ -249,8 +248,7 @@ def model_metadata_props(model: QuantileModel, features: F64) -> dict[str, str]:
     """What a served model needs besides its boosters: components, levels, calibration; and each feature's range
     in the rows it learnt from (a request outside it is an extrapolation, and the pre-trade estimate says so)."""
     ranges = {name: [float(features[:, i].min()), float(features[:, i].max())] for i, name in enumerate(FEATURE_NAMES)}
-    return {"components": json.dumps(list(model.components)), "levels": json.dumps(list(model.levels)),
-            "calibration": json.dumps(model.calibration.as_list()), "feature_ranges": json.dumps(ranges)}
+    return {**ServedLayout.metadata(model), "feature_ranges": json.dumps(ranges)}
 
 
 def train(rows: Rows, settings: BoostSettings, calibration_every: int = CALIBRATION_EVERY,
@@ -312,21 +310,12 @@ class _LawForecast:
 
 def served_quantiles(inference: ImpactInference, features: F64) -> dict[str, F64]:
     """Every output's sorted quantiles in bps from a served model (raw outputs through `finish`)."""
-    components, levels, calibration = model_metadata(inference)
-    x = np.atleast_2d(features)
-    return finish(inference.predict(x), x, calibration, components, levels)
-
-
-def model_metadata(inference: ImpactInference) -> tuple[list[str], list[float], Calibration]:
-    """A served model's components, quantile levels and calibration, from its ONNX metadata."""
-    meta = inference.metadata
     try:
-        components: list[str] = json.loads(meta["components"])
-        levels: list[float] = json.loads(meta["levels"])
-        calibration = Calibration.from_list(json.loads(meta["calibration"]), len(components), len(levels))
-    except (KeyError, ValueError) as exc:
-        raise TrainingError(f"the model's metadata lacks its components, levels or calibration: {exc}") from exc
-    return components, levels, calibration
+        layout = ServedLayout.from_metadata(inference.metadata)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from exc
+    x = np.atleast_2d(features)
+    return layout.finish(inference.predict(x), x)
 
 
 def headline(scores: Sequence[ModelScores]) -> dict[str, Any]:

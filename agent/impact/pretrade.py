@@ -20,7 +20,7 @@ import numpy as np
 from strategies.impact import SHIPPED_MODEL
 from strategies.impact.features import STRATEGY_NAMES, FeatureError, OrderSpec, SymbolHistory, impact_features
 from strategies.impact.inference import ImpactInference, ImpactModelError
-from strategies.impact.quantile_model import COMPONENTS, Calibration, finish
+from strategies.impact.quantile_model import COMPONENTS, ServedLayout
 from strategies.impact.quantiles import exceed_probability
 from strategies.market_view import MarketView
 from strategies.twap import AGGRESSIONS
@@ -87,42 +87,43 @@ class PreTrade:
 
     def __init__(self, inference: ImpactInference) -> None:
         self.inference = inference
-        meta = inference.metadata
         try:
-            self.components: list[str] = json.loads(meta["components"])
-            self.levels: list[float] = json.loads(meta["levels"])
-            self.calibration = Calibration.from_list(json.loads(meta["calibration"]), len(self.components),
-                                                     len(self.levels))
-        except (KeyError, ValueError) as exc:
-            raise ImpactModelError(f"the model's metadata lacks its components, levels or calibration ({exc}): "
-                                   "export it with `footprint train impact`") from exc
+            self.layout = ServedLayout.from_metadata(inference.metadata)
+        except ValueError as exc:
+            raise ImpactModelError(str(exc)) from exc
+        self.levels = list(self.layout.levels)
         # Each feature's range in the training rows (absent in a model exported by other means).
-        self.ranges: dict[str, list[float]] = json.loads(meta.get("feature_ranges", "{}"))
-        if set(self.components) != set(COMPONENTS) or not {0.05, 0.5, 0.95} <= set(self.levels):
+        self.ranges: dict[str, list[float]] = json.loads(inference.metadata.get("feature_ranges", "{}"))
+        if set(self.layout.components) != set(COMPONENTS) or not {0.05, 0.5, 0.95} <= set(self.levels):
             raise ImpactModelError(f"the model must have the components {', '.join(COMPONENTS)} at the 5, 50 and "
-                                   f"95% quantiles at least; it has {self.components} at {self.levels}")
+                                   f"95% quantiles at least; it has {self.layout.components} at {self.levels}")
 
     @classmethod
     def from_file(cls, path: Path = SHIPPED_MODEL, device: str = "cpu") -> PreTrade:
         return cls(ImpactInference.from_file(path, device=device))  # type: ignore[arg-type]
 
+    def features(self, requests: Sequence[tuple[Way, OrderSpec]], history: SymbolHistory, view: MarketView,
+                 now: float) -> np.ndarray:
+        """The model's input rows for these requests against the market `view` shows at `now`; FeatureError when
+        the view cannot give them."""
+        return np.vstack([impact_features(order, history, view, now) for _, order in requests])
+
     def estimate(self, requests: Sequence[tuple[Way, OrderSpec]], history: SymbolHistory, view: MarketView,
                  now: float) -> list[Estimate]:
-        """One estimate per (way, order) against the market `view` shows at `now`; FeatureError when the view
-        cannot give the model its inputs."""
+        """One estimate per (way, order), in one inference call; FeatureError when the view cannot give the model
+        its inputs."""
         if not requests:
             return []
-        rows = np.vstack([impact_features(order, history, view, now) for _, order in requests])
-        quantiles = finish(self.inference.predict(rows), rows, self.calibration, self.components, self.levels)
-        return [self._estimate(way.name, {t: q[i] for t, q in quantiles.items()})
-                for i, (way, _) in enumerate(requests)]
+        return self.from_rows([way for way, _ in requests], self.features(requests, history, view, now))
 
-    def outside_training(self, requests: Sequence[tuple[Way, OrderSpec]], history: SymbolHistory,
-                         view: MarketView, now: float) -> list[str]:
-        """The features of these requests outside the range the model learnt from: there it extrapolates (its
-        trees hold their edge values), and a trader should know."""
+    def from_rows(self, ways: Sequence[Way], rows: np.ndarray) -> list[Estimate]:
+        quantiles = self.layout.finish(self.inference.predict(rows), rows)
+        return [self._estimate(way.name, {t: q[i] for t, q in quantiles.items()}) for i, way in enumerate(ways)]
+
+    def outside_training(self, rows: np.ndarray) -> list[str]:
+        """The features of these rows outside the range the model learnt from: there it extrapolates (its trees
+        hold their edge values), and a trader should know."""
         notes = []
-        rows = np.vstack([impact_features(order, history, view, now) for _, order in requests])
         for i, name in enumerate(self.inference.feature_names):
             if name not in self.ranges:
                 continue
@@ -231,11 +232,11 @@ def _every_way(model: Path, device: str, cfg: AgentConfig, history: SymbolHistor
     now = view.quote.timestamp if view.quote is not None else 0.0
     requests = way_orders(ways, side, qty, horizon_s)
     try:
-        estimates = pretrade.estimate(requests, history, view, now)
-        notes = pretrade.outside_training(requests, history, view, now)
+        rows = pretrade.features(requests, history, view, now)
     except FeatureError as exc:
         raise PreTradeError(str(exc)) from exc
-    for note in notes:
+    estimates = pretrade.from_rows(ways, rows)
+    for note in pretrade.outside_training(rows):
         log.warning("extrapolating: %s", note)
     return estimates, pretrade
 

@@ -24,16 +24,20 @@ shifted so that the share of outcomes at or below it is its level.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 
 from strategies.impact.boost_settings import BoostSettings
 from strategies.impact.features import column
 from strategies.impact.quantiles import QUANTILES, sort_quantiles
+
+if TYPE_CHECKING:
+    import lightgbm as lgb  # fitting loads it; serving a model (`finish`, `ServedLayout`) never needs it
 
 F64 = npt.NDArray[np.float64]
 
@@ -150,9 +154,42 @@ def finish(raw: F64, features: F64, calibration: Calibration, components: Sequen
     return out
 
 
+@dataclass(frozen=True)
+class ServedLayout:
+    """What turns a served model's raw outputs into quantiles: its components, levels and calibration, stored in
+    the ONNX model's metadata by `footprint train impact`."""
+
+    components: tuple[str, ...]
+    levels: tuple[float, ...]
+    calibration: Calibration
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, str]) -> ServedLayout:
+        """The layout a model's metadata describes; ValueError saying what is missing or wrong."""
+        try:
+            components = tuple(str(c) for c in json.loads(metadata["components"]))
+            levels = tuple(float(q) for q in json.loads(metadata["levels"]))
+            calibration = Calibration.from_list(json.loads(metadata["calibration"]), len(components), len(levels))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"the model's metadata lacks its components, levels or calibration ({exc}): export it "
+                             "with `footprint train impact`") from exc
+        return cls(components, levels, calibration)
+
+    @staticmethod
+    def metadata(model: QuantileModel) -> dict[str, str]:
+        """The metadata `from_metadata` reads, for a fitted model."""
+        return {"components": json.dumps(list(model.components)), "levels": json.dumps(list(model.levels)),
+                "calibration": json.dumps(model.calibration.as_list())}
+
+    def finish(self, raw: F64, features: F64) -> dict[str, F64]:
+        return finish(raw, features, self.calibration, self.components, self.levels)
+
+
 def fit_quantile_model(features: F64, labels: Mapping[str, F64], feature_names: Sequence[str],
                        settings: BoostSettings | None = None, levels: Sequence[float] = QUANTILES) -> QuantileModel:
     """One booster per component in `labels` (bps, keyed as COMPONENTS) and quantile level, on the same rows."""
+    import lightgbm as lgb
+
     settings = settings or BoostSettings()
     x = np.asarray(features, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != len(feature_names):
