@@ -189,6 +189,22 @@ class StrategyTagsConfig(BaseModel):
                 if tag is not None}
 
 
+class VenueNewsConfig(BaseModel):
+    """Where the venue's News (35=B) carries a sentiment score and an on-chain event's amount: custom tags agreed
+    with the venue (the bundled simulator's defaults); unset: that value is not read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sentiment_tag: Annotated[int, Field(ge=5000)] | None = 20101  # a score in [-1, 1], > 0 good for the price
+    amount_tag: Annotated[int, Field(ge=5000)] | None = 20102  # units an on-chain transfer moved
+
+    @model_validator(mode="after")
+    def _distinct(self) -> VenueNewsConfig:
+        if self.sentiment_tag is not None and self.sentiment_tag == self.amount_tag:
+            raise ValueError(f"sentiment_tag and amount_tag cannot share tag {self.sentiment_tag}")
+        return self
+
+
 class ImpactConfig(BaseModel):
     """The impact model: which one, where it runs, and whether a new parent's New report carries its estimate."""
 
@@ -226,6 +242,7 @@ class AgentConfig(BaseModel):
     implementation_shortfall: ImplementationShortfallConfig = ImplementationShortfallConfig()
     pov: PovConfig = PovConfig()
     strategy_tags: StrategyTagsConfig = StrategyTagsConfig()
+    venue_news: VenueNewsConfig = VenueNewsConfig()
     impact: ImpactConfig = ImpactConfig()
     orders: OrderCoreConfig = OrderCoreConfig()
     risk: RiskConfig = RiskConfig()

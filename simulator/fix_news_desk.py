@@ -35,7 +35,12 @@ class NewsDesk:
 
     def news(self, event: FeedEvent) -> News:
         """The News record of one event."""
-        custom = [(self._tags.sentiment_score, f"{event.score:.4f}")]
-        if event.amount is not None:
-            custom.append((self._tags.onchain_amount, str(event.amount)))
-        return News(event.text, utc_timestamp(event.time), event.symbol, tuple(custom))
+        return news_record(event, self._tags)
+
+
+def news_record(event: FeedEvent, tags: FeedTags) -> News:
+    """The News record of one feed event, its score and amount in `tags` (the in-process venue uses it too)."""
+    custom = [(tags.sentiment_score, f"{event.score:.4f}")]
+    if event.amount is not None:
+        custom.append((tags.onchain_amount, str(event.amount)))
+    return News(event.text, utc_timestamp(event.time), event.symbol, tuple(custom))

@@ -2,7 +2,8 @@
 
 The view is kept from the quotes the engine already receives (live from the venue's market data, in backtests from
 the simulator), so it is the same object in every host. It holds the book's top levels, and over recent windows the
-traded volume, the signed volume and the realised volatility of the mid.
+traded volume, the signed volume and the realised volatility of the mid; and the venue's news about the symbol
+(News, 35=B: headlines with a sentiment score, on-chain transfers with their amount) over the same memory.
 
 Trade signs: FIX market data does not say which side was the aggressor, so each sampling interval's volume is
 signed by bulk volume classification (Easley, López de Prado & O'Hara 2012, "Flow toxicity and liquidity in a
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from strategies.types import Quote
+from strategies.types import News, Quote
 
 DAY_S = 86_400.0
 
@@ -71,6 +72,7 @@ class MarketView:
         self.first_time: float | None = None
         self._samples: deque[_Sample] = deque()
         self._signed = 0.0
+        self._news: deque[News] = deque()
 
     def on_quote(self, quote: Quote) -> None:
         """Take a quote of this symbol; a quote without both sides updates the book but not the samples."""
@@ -94,20 +96,67 @@ class MarketView:
         while self._samples and self._samples[0].time < horizon:
             self._samples.popleft()
 
-    def window(self, window_s: float) -> WindowStats:
-        """Volume, signed volume and realised volatility over the last `window_s` seconds of samples."""
+    def on_news(self, news: News) -> None:
+        """Take a news item about this symbol; items older than the memory (by the newest one's time) are dropped."""
+        if news.symbol != self.symbol:
+            raise ValueError(f"view of {self.symbol} got news of {news.symbol}")
+        self._news.append(news)
+        newest = max(n.time for n in self._news)
+        while self._news and self._news[0].time < newest - self.memory_s:
+            self._news.popleft()
+
+    def news(self, window_s: float, now: float) -> list[News]:
+        """The news items published in the `window_s` seconds up to `now`, oldest first."""
         if not window_s > 0:
             raise ValueError(f"window_s must be > 0, got {window_s}")
-        if not self._samples:
+        return sorted((n for n in self._news if now - window_s <= n.time <= now), key=lambda n: n.time)
+
+    def sentiment(self, window_s: float, now: float) -> float:
+        """The mean sentiment score of the scored items in the window, in [-1, 1]; 0 when there is none."""
+        scores = [n.score for n in self.news(window_s, now) if n.score is not None]
+        return sum(scores) / len(scores) if scores else 0.0
+
+    def window(self, window_s: float) -> WindowStats:
+        """Volume, signed volume and realised volatility over the last `window_s` seconds of samples."""
+        inside = self._inside(window_s)
+        if not inside:
             return WindowStats(window_s, 0.0, 0.0, None, 0.0)
-        last = self._samples[-1]
-        inside = [s for s in self._samples if s.time >= last.time - window_s]
-        first = inside[0]
+        first, last = inside[0], inside[-1]
         span = last.time - first.time
         returns = [b.log_mid - a.log_mid for a, b in itertools.pairwise(inside)]
         vol = math.sqrt(sum(r * r for r in returns) * self.day_s / span) if span > 0 and returns else None
         return WindowStats(window_s, last.volume - first.volume, last.signed - first.signed, vol,
                            min(1.0, span / window_s))
+
+    def mid_change(self, window_s: float) -> float:
+        """Log change of the mid over the last `window_s` seconds of samples (over what the view has seen when it
+        is younger); 0 without two samples."""
+        inside = self._inside(window_s)
+        return inside[-1].log_mid - inside[0].log_mid if len(inside) > 1 else 0.0
+
+    def realised_vol(self, window_s: float, step_s: float = 60.0) -> float | None:
+        """Realised volatility of the mid, scaled to one day, from returns over `step_s` (at least the sampling
+        interval) in the last `window_s` seconds: coarser returns than the grid's carry less of the book's own
+        noise (quotes flickering around the price), so the estimate is steadier. None without two returns."""
+        if not step_s > 0:
+            raise ValueError(f"step_s must be > 0, got {step_s}")
+        picked: list[_Sample] = []
+        for s in self._inside(window_s):
+            if not picked or s.time >= picked[-1].time + step_s - 1e-9:
+                picked.append(s)
+        if len(picked) < 3:
+            return None
+        span = picked[-1].time - picked[0].time
+        squares = sum((b.log_mid - a.log_mid) ** 2 for a, b in itertools.pairwise(picked))
+        return math.sqrt(squares * self.day_s / span)
+
+    def _inside(self, window_s: float) -> list[_Sample]:
+        if not window_s > 0:
+            raise ValueError(f"window_s must be > 0, got {window_s}")
+        if not self._samples:
+            return []
+        last = self._samples[-1].time
+        return [s for s in self._samples if s.time >= last - window_s]
 
     def depth(self, levels: int, far: bool, buy: bool) -> float:
         """Quantity on the first `levels` levels of one side: the side a buy would cross to when `far` (the asks),
@@ -132,6 +181,8 @@ class MarketView:
                 "timestamp": q.timestamp, "volume": q.volume, "bids": [list(x) for x in q.bids],
                 "asks": [list(x) for x in q.asks]},
             "samples": [[s.time, s.log_mid, s.volume, s.signed] for s in self._samples],
+            "news": [{"time": n.time, "headline": n.headline, "score": n.score, "amount": n.amount}
+                     for n in self._news],
         }
 
     @classmethod
@@ -149,6 +200,9 @@ class MarketView:
             view.first_time = _opt_float(data["first_time"])
             view._signed = float(data["signed"])
             view._samples.extend(_Sample(float(t), float(m), float(v), float(g)) for t, m, v, g in data["samples"])
+            view._news.extend(News(view.symbol, float(n["time"]), str(n["headline"]), _opt_float(n["score"]),
+                                   None if n["amount"] is None else int(n["amount"]))
+                              for n in data.get("news", ()))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a market view snapshot: {type(exc).__name__} {exc}") from exc
         return view

@@ -79,6 +79,19 @@ QUOTE_LEVELS = 5
 
 
 @dataclass(frozen=True)
+class News:
+    """A venue's news item about one symbol: its headline, when it was published (epoch seconds), the sentiment
+    score the venue attaches (in [-1, 1], > 0 good for the price; None when it sends none) and, for an on-chain
+    event, the amount it moved (None otherwise)."""
+
+    symbol: str
+    time: float
+    headline: str
+    score: float | None = None
+    amount: int | None = None
+
+
+@dataclass(frozen=True)
 class Quote:
     """Top of book as the engine last saw it. Prices are None when that side is empty."""
 

@@ -12,20 +12,24 @@ import logging
 
 from agent.core.commands import VenueCommand, VenueNewOrder
 from agent.core.venue_reports import VenueCancelReject, VenueExecReport
-from agent.fix.venue_messages import build_venue_message, parse_venue_message
+from agent.fix.venue_messages import build_venue_message, parse_news, parse_venue_message
 from fix_config.vocabulary import Tag
 from simulator.fix_messages import Routed, to_quickfix
+from simulator.fix_news_desk import news_record
 from simulator.fix_order_desk import LedgerFill, OrderDesk, VenueOrderRecord
 from simulator.fix_requests import ORDER_READERS
+from simulator.fix_settings import FeedTags
 from simulator.market import Market
 from simulator.venue_faults import VenueFaults
-from strategies.types import QUOTE_LEVELS, Quote
+from strategies.types import QUOTE_LEVELS, News, Quote
 
 __all__ = ["LedgerFill", "SimVenue", "VenueEvent", "VenueOrderRecord"]
 
 log = logging.getLogger("footprint.sim_venue")
 
 VenueEvent = VenueExecReport | VenueCancelReject
+
+_TAGS = FeedTags()
 
 _RUN_TAG = "SIM"
 """Prefix of OrderIDs and ExecIDs: one venue per backtest, so a fixed tag keeps runs identical."""
@@ -79,6 +83,17 @@ class SimVenue:
         return Quote(symbol, bid.price if bid else None, bid.size if bid else 0, ask.price if ask else None,
                      ask.size if ask else 0, self.market.now, self.market.traded_volume(symbol),
                      tuple((b.price, b.size) for b in depth.bids), tuple((a.price, a.size) for a in depth.asks))
+
+    def take_news(self, sentiment_tag: int | None = _TAGS.sentiment_score,
+                  amount_tag: int | None = _TAGS.onchain_amount) -> list[News]:
+        """The market's feed events since the last call, each as the FIX venue sends it (News, 35=B, its score and
+        amount in the given custom tags) and read back by the agent's parser, so a backtest's strategies see what a
+        live agent would. A tag None is not read (the venue still sends the value, in its default tag)."""
+        sent = FeedTags(**{k: v for k, v in (("sentiment_score", sentiment_tag), ("onchain_amount", amount_tag))
+                           if v is not None})
+        now = self.market.now
+        return [news for event in self.market.drain_feed()
+                for news in parse_news(to_quickfix(news_record(event, sent)), now, sentiment_tag, amount_tag)]
 
     def ledger(self) -> list[VenueOrderRecord]:
         """The venue's truth about this session's orders: ClOrdIDs, fills, quantities, whether still working."""

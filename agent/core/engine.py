@@ -30,6 +30,7 @@ from agent.core.events import (
     LimitsChange,
     MassCancelRequest,
     NewOrderRequest,
+    News,
     OmsSessionState,
     OperatorCommand,
     Quote,
@@ -146,6 +147,8 @@ class Engine:
                 self._view(event.symbol).on_quote(event)
                 self.ctx.risk.on_quote(event, self.ctx.clock.now())
                 self.breakers.on_quote(event)
+            case News():
+                self._view(event.symbol).on_news(event)
             case Tick():
                 self._on_tick(event)
             case SendFailed():

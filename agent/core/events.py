@@ -20,7 +20,7 @@ from agent.core.oms_requests import (
 )
 from agent.core.operator_requests import LimitsChange, OperatorCommand
 from agent.core.venue_reports import VenueCancelReject, VenueExecReport, VenueSessionState
-from strategies.types import Quote
+from strategies.types import News, Quote
 
 __all__ = [
     "CancelRequest",
@@ -29,6 +29,7 @@ __all__ = [
     "LimitsChange",
     "MassCancelRequest",
     "NewOrderRequest",
+    "News",
     "OmsRequest",
     "OmsSessionState",
     "OperatorCommand",
@@ -98,6 +99,7 @@ Event = (
     | VenueCancelReject
     | VenueSessionState
     | Quote
+    | News
     | Tick
     | SendFailed
     | ShutdownRequested

@@ -12,13 +12,14 @@ from agent.core.commands import VenueCommand
 from agent.core.venue_reports import VenueCancelReject, VenueExecReport, VenueSessionState
 from agent.fix.fields import field
 from agent.fix.quickfix_application import GuardedApplication
-from agent.fix.venue_messages import build_venue_message, parse_market_data, parse_venue_message
+from agent.fix.venue_messages import build_venue_message, parse_market_data, parse_news, parse_venue_message
 from agent.market_data_book import MdUpdate
 from fix_config.vocabulary import Boolean, MsgType, Tag
+from strategies.types import News
 
 log = logging.getLogger("footprint.venue")
 
-VenueEvent = VenueExecReport | VenueCancelReject | VenueSessionState | MdUpdate
+VenueEvent = VenueExecReport | VenueCancelReject | VenueSessionState | MdUpdate | News
 
 # Orders that did not go out before a disconnect must not go out late on a resend: QuickFIX gap-fills them
 # and the engine's follow-up finds out that the venue never had them.
@@ -31,8 +32,9 @@ class VenueApplication(GuardedApplication):
     label = "venue"
 
     def __init__(self, submit: Callable[[VenueEvent], None], symbols: Sequence[str], depth: int,
-                 clock: Clock) -> None:
+                 clock: Clock, news_tags: tuple[int | None, int | None] = (None, None)) -> None:
         super().__init__()
+        self._news_tags = news_tags  # (sentiment score, on-chain amount) custom tags of News
         self._submit = submit
         self._symbols = list(symbols)
         self._depth = depth
@@ -73,6 +75,10 @@ class VenueApplication(GuardedApplication):
             event: VenueEvent | None
             if msg_type in (MsgType.MARKET_DATA_SNAPSHOT, MsgType.MARKET_DATA_INCREMENTAL):
                 event = parse_market_data(message, self._clock.now())
+            elif msg_type == MsgType.NEWS:
+                for news in parse_news(message, self._clock.now(), *self._news_tags):
+                    self._submit(news)
+                return
             else:
                 event = parse_venue_message(message)
                 if event is None:

@@ -6,6 +6,8 @@ so the mapping a backtest exercises is the mapping the live agent uses.
 
 from __future__ import annotations
 
+import math
+
 import quickfix as fix
 
 from agent.core.commands import (
@@ -18,9 +20,10 @@ from agent.core.commands import (
 )
 from agent.core.venue_reports import VenueCancelReject, VenueExecReport
 from agent.fix.fields import field
-from agent.fix.fix_time import format_utc_timestamp
+from agent.fix.fix_time import format_utc_timestamp, parse_utc_timestamp
 from agent.market_data_book import MdEntry, MdUpdate
 from fix_config.vocabulary import Boolean, CxlRejResponseTo, MassStatusReqType, MsgType, Tag
+from strategies.types import News
 
 
 def _int(msg: fix.Message, tag: int) -> int:
@@ -92,6 +95,39 @@ def parse_market_data(msg: fix.Message, timestamp: float) -> MdUpdate:
             action=None if snapshot else field(group, 279),
         ))
     return MdUpdate(snapshot, symbol, tuple(entries), timestamp)
+
+
+def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amount_tag: int | None) -> list[News]:
+    """News (35=B): one item per symbol in NoRelatedSym(146), at OrigTime(42) (else when it was received), with the
+    score and amount from the configured custom tags. ValueError naming the field when one is not readable: the
+    message is dropped whole."""
+    headline = field(msg, 148) or ""
+    orig = field(msg, 42)
+    at = parse_utc_timestamp(orig) if orig else received
+    score = amount = None
+    if sentiment_tag is not None and (raw := field(msg, sentiment_tag)) is not None:
+        try:
+            score = float(raw)
+        except ValueError:
+            score = math.nan
+        if not -1.0 <= score <= 1.0:
+            raise ValueError(f"News tag {sentiment_tag} (sentiment score) must be a number in [-1, 1], got {raw!r}")
+    if amount_tag is not None and (raw := field(msg, amount_tag)) is not None:
+        if not raw.isdigit() or int(raw) <= 0:
+            raise ValueError(f"News tag {amount_tag} (on-chain amount) must be a whole number > 0, got {raw!r}")
+        amount = int(raw)
+    symbols = []
+    group = fix.Group(146, 55)
+    for i in range(1, _int(msg, 146) + 1):
+        try:
+            msg.getGroup(i, group)
+        except fix.FieldNotFound:  # read without the data dictionary: the group's fields are the body's
+            break
+        if (symbol := field(group, Tag.SYMBOL)):
+            symbols.append(symbol)
+    if not symbols and (symbol := field(msg, Tag.SYMBOL)):
+        symbols.append(symbol)
+    return [News(symbol, at, headline, score, amount) for symbol in symbols]
 
 
 def _order_message(msg_type: MsgType, cl_ord_id: str, symbol: str, side: str, now: float) -> fix.Message:

@@ -135,12 +135,12 @@ def run_job(settings: DataSettings, out: Path, *, executor: str = "ray", workers
             if len(pending) >= chunk:
                 report.written += _write_part(out, pending)
                 pending = []
-    finally:
+    finally:  # stopped or not, what was made is written and the card says how far the job got
         if pending:
             report.written += _write_part(out, pending)
         bar.close()
-    report.wall_s = time.perf_counter() - wall0
-    write_card(out, settings, command, report)
+        report.wall_s = time.perf_counter() - wall0
+        write_card(out, settings, command, report)
     return report
 
 
@@ -274,6 +274,8 @@ _COLUMNS = {
                                                  "the scenario's start",
     "strategy, aggression, urgency": "the schedule (TWAP, VWAP, IS), the tactic's aggression preset, IS's κT",
     "features": f"{', '.join(FEATURE_NAMES)}: the arrival features (strategies/impact/features.py)",
+    "arrival_view": "the market view at the parent's start as JSON (strategies/market_view.MarketView.snapshot), "
+                    "from which the features can be recomputed",
     "total_bps": "implementation shortfall against the arrival mid, cost positive",
     "temporary_bps": "fills against the contemporaneous mid of the run",
     "permanent_bps": "the mid a reversion window after the parent's end against the arrival mid",

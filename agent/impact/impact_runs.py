@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -106,6 +107,9 @@ def lead_in(market: Market, view: MarketView, until: float, step_s: float) -> No
         market.advance(t)
         if market.feed_up(view.symbol):
             view.on_quote(venue.quote(view.symbol))
+        for news in venue.take_news():
+            if news.symbol == view.symbol:
+                view.on_news(news)
 
 
 def mid_of(market: Market, symbol: str) -> float | None:
@@ -173,6 +177,8 @@ def run_impact(run: ImpactRun) -> dict[str, Any]:
     record: dict[str, Any] = dataclasses.asdict(run)
     record.update({"symbol": symbol, "qty": qty, "adv": history.adv, "daily_vol": history.daily_vol})
     record.update(dict(zip(FEATURE_NAMES, (float(x) for x in features), strict=True)))
+    # The view itself, so a later features module can be fitted on the same runs without simulating them again.
+    record["arrival_view"] = json.dumps(view.snapshot(), separators=(",", ":"))
     record.update(_outcomes(result.fills, qty, result.arrival_mid, Side(SIDES[run.side]).sign, live, live_after,
                             counterfactual, end + run.reversion_s))
     record.update({"status": result.status, "children": result.children_sent, "end_s": end - t0,

@@ -40,9 +40,9 @@ from strategies.impact.quantile_model import (
     ServedLayout,
     calibrate,
     component_labels,
-    component_scale,
     conformal_shift,
     fit_quantile_model,
+    volatility_today,
 )
 from strategies.impact.quantiles import QUANTILES, exceed_probability, sort_quantiles
 from strategies.impact.scoring import ScoreRow, calibration_figure, format_table, score_by_bucket
@@ -124,12 +124,18 @@ class Split:
         return train, calibration, test
 
 
-def baseline_inputs(features: F64) -> ImpactInputs:
-    """What the parametric laws take, read from the same feature rows as the boosters."""
-    return ImpactInputs(q_over_adv=column(features, "q_over_adv"), sigma_bps=column(features, "sigma_bps"),
+def baseline_inputs(features: F64, today: bool = False) -> ImpactInputs:
+    """What the parametric laws take, read from the same feature rows as the boosters; σ the symbol's history's, or
+    with `today` the boosters' σ today (`volatility_today`)."""
+    sigma = column(features, "sigma_bps") * (volatility_today(features) if today else 1.0)
+    return ImpactInputs(q_over_adv=column(features, "q_over_adv"), sigma_bps=sigma,
                         horizon_days=column(features, "horizon_days"),
                         participation=column(features, "participation"),
                         spread_bps=column(features, "spread_bps"))
+
+
+SIGMA_TODAY = " (σ today)"
+"""Suffix of a baseline fitted with today's σ instead of the history's."""
 
 
 @dataclass(frozen=True)
@@ -279,33 +285,43 @@ def fit_baselines(tr: Rows, cal: Rows, te: Rows) -> tuple[dict[str, Forecast], d
     residuals' quantiles in units of σ·√T; both conformally shifted on the calibration rows like the boosters'."""
     forecasts: dict[str, Forecast] = {}
     params: dict[str, dict[str, float]] = {}
-    for fresh in default_baselines():
-        law = _LawForecast(fresh.fit(baseline_inputs(tr.features), tr.labels["impact"]), tr)
-        impact_shift = conformal_shift(law.impact(cal), cal.labels["impact"], QUANTILES)
-        total_shift = conformal_shift(law.total(cal), cal.labels["total"], QUANTILES)
-        forecasts[law.fitted.name] = Forecast(sort_quantiles(law.total(te) + total_shift),
-                                              sort_quantiles(law.impact(te) + impact_shift))
-        params[law.fitted.name] = law.fitted.params()
+    # Each law twice: with the history's σ, as desks use it, and with the boosters' σ today, so the comparison is
+    # with the better of the two, not with a law denied what the boosters are given.
+    for today in (False, True):
+        for fresh in default_baselines():
+            law = _LawForecast(fresh.fit(baseline_inputs(tr.features, today), tr.labels["impact"]), tr, today)
+            impact_shift = conformal_shift(law.impact(cal), cal.labels["impact"], QUANTILES)
+            total_shift = conformal_shift(law.total(cal), cal.labels["total"], QUANTILES)
+            name = law.fitted.name + (SIGMA_TODAY if today else "")
+            forecasts[name] = Forecast(sort_quantiles(law.total(te) + total_shift),
+                                       sort_quantiles(law.impact(te) + impact_shift))
+            params[name] = law.fitted.params()
     return forecasts, params
 
 
 class _LawForecast:
     """A fitted law's quantiles: of the impact (its own), and of the total (its impact plus the quantiles of the
-    training rows' (realised − its impact) / σ√T, scaled back by each row's σ√T)."""
+    training rows' (realised − its impact) / σ√T, scaled back by each row's σ√T; σ as the law was fitted with)."""
 
-    def __init__(self, fitted: ImpactBaseline, tr: Rows) -> None:
+    def __init__(self, fitted: ImpactBaseline, tr: Rows, today: bool) -> None:
         self.fitted = fitted
-        point = fitted.predict_point(baseline_inputs(tr.features))
-        z = (tr.labels["total"] - point) / component_scale("timing", tr.features)
+        self.today = today
+        inputs = baseline_inputs(tr.features, today)
+        z = (tr.labels["total"] - fitted.predict_point(inputs)) / _timing_scale(inputs)
         self.timing: F64 = np.quantile(z, QUANTILES)
 
     def impact(self, rows: Rows) -> F64:
-        return self.fitted.predict_quantiles(baseline_inputs(rows.features))
+        return self.fitted.predict_quantiles(baseline_inputs(rows.features, self.today))
 
     def total(self, rows: Rows) -> F64:
-        point = self.fitted.predict_point(baseline_inputs(rows.features))
-        scale = component_scale("timing", rows.features)
-        return sort_quantiles(point[:, None] + scale[:, None] * self.timing[None, :])
+        inputs = baseline_inputs(rows.features, self.today)
+        point = self.fitted.predict_point(inputs)
+        return sort_quantiles(point[:, None] + _timing_scale(inputs)[:, None] * self.timing[None, :])
+
+
+def _timing_scale(inputs: ImpactInputs) -> F64:
+    out: F64 = inputs.sigma_bps * np.sqrt(inputs.horizon_days)
+    return out
 
 
 def served_quantiles(inference: ImpactInference, features: F64) -> dict[str, F64]:

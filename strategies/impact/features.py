@@ -26,6 +26,8 @@ STRATEGY_NAMES = ("TWAP", "VWAP", "IS")
 
 SHORT_WINDOW_S = 300.0
 LONG_WINDOW_S = 1_800.0
+HOUR_WINDOW_S = 3_600.0
+RV_STEP_S = 60.0  # the steadier volatility estimate's return interval
 DEPTH_LEVELS = 5
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -46,6 +48,12 @@ FEATURE_NAMES: tuple[str, ...] = (
     "flow_30m",
     "rv_5m_ratio",  # realised volatility over 5 min (scaled to a day) over sigma
     "rv_30m_ratio",
+    "volume_60m_ratio",
+    "flow_60m",
+    "rv_60m_ratio",  # from one-minute returns over the last hour (what the view has seen of it): steadier
+    "trend_5m",  # the mid's move over 5 min, times our side, in sigmas of that window: > 0 when it went the way we
+    # trade (up for a buy), as when others trade our way
+    "trend_30m",
     "session_left_days",  # time to the session's end, in trading days
     *(f"strategy_{name.lower()}" for name in STRATEGY_NAMES),
     "catch_up_slices",  # the tactic's aggression: slices behind before it crosses (0 crosses at once)
@@ -133,7 +141,7 @@ def impact_features(order: OrderSpec, history: SymbolHistory, view: MarketView, 
     near = view.depth(DEPTH_LEVELS, far=False, buy=buy)
     far_top = float(quote.ask_qty if buy else quote.bid_qty)
     near_top = float(quote.bid_qty if buy else quote.ask_qty)
-    short, long_ = view.window(SHORT_WINDOW_S), view.window(LONG_WINDOW_S)
+    short, long_, hour = view.window(SHORT_WINDOW_S), view.window(LONG_WINDOW_S), view.window(HOUR_WINDOW_S)
 
     def pace(stats_volume: float, window_s: float, coverage: float) -> float:
         seen = window_s * coverage
@@ -141,6 +149,9 @@ def impact_features(order: OrderSpec, history: SymbolHistory, view: MarketView, 
 
     def rv_ratio(vol: float | None) -> float:
         return vol / history.daily_vol if vol is not None else 1.0
+
+    def trend(window_s: float) -> float:
+        return order.side.sign * view.mid_change(window_s) / (history.daily_vol * math.sqrt(window_s / day_s))
 
     row = np.empty(len(FEATURE_NAMES))
     values = {
@@ -161,6 +172,11 @@ def impact_features(order: OrderSpec, history: SymbolHistory, view: MarketView, 
         "flow_30m": order.side.sign * long_.imbalance,
         "rv_5m_ratio": rv_ratio(short.realised_vol_daily),
         "rv_30m_ratio": rv_ratio(long_.realised_vol_daily),
+        "volume_60m_ratio": pace(hour.volume, HOUR_WINDOW_S, hour.coverage),
+        "flow_60m": order.side.sign * hour.imbalance,
+        "rv_60m_ratio": rv_ratio(view.realised_vol(HOUR_WINDOW_S, RV_STEP_S)),
+        "trend_5m": trend(SHORT_WINDOW_S),
+        "trend_30m": trend(LONG_WINDOW_S),
         "session_left_days": history.session_left_s(now) / day_s,
         **{f"strategy_{name.lower()}": float(order.strategy == name) for name in STRATEGY_NAMES},
         "catch_up_slices": order.catch_up_slices,

@@ -10,6 +10,8 @@ gives the counterfactual (the same seed without our order), so the cost is learn
 - `temporary`: the fills against our own run's contemporaneous mid, in units of the quoted spread;
 - `permanent`: the mid a reversion window after the end against the counterfactual's, in units of σ·√(Q/V).
 
+σ is today's (`volatility_today`): the history's, moved toward what the last hour shows.
+
 Each component and quantile has its own booster (objective "quantile": Koenker's pinball loss). Learning
 dimensionless targets lets small trees reach far: the scale carries the known physics, the trees the rest. `finish`
 turns the boosters' raw outputs into bps: it multiplies each by its scale, adds each quantile's conformal offset,
@@ -48,12 +50,29 @@ OUTPUTS = ("total", *COMPONENTS)
 """What `finish` gives, each as quantiles in bps."""
 
 
+VOL_TODAY_CLIP = (0.5, 5.0)
+"""The last hour's realised volatility over the symbol's history is clipped to this before it is used."""
+
+
+def volatility_today(features: F64) -> F64:
+    """Today's volatility over the symbol's history, per row: the square root of the last hour's realised
+    volatility (one-minute returns) over the history's, clipped. That is the geometric mean of the two estimates
+    of σ: the hour's alone is noisy (at most sixty returns), the history's misses a volatile day. Impact scales with
+    it: in the simulator's volatile scenarios (the hour's ratio about 3) impact in units of σ_history·√(Q/V) is about
+    twice the calm markets'."""
+    out: F64 = np.sqrt(np.clip(column(features, "rv_60m_ratio"), *VOL_TODAY_CLIP))
+    return out
+
+
 def component_scale(component: str, features: F64) -> F64:
-    """The bps each component's dimensionless target is measured in, per row of features."""
+    """The bps each component's dimensionless target is measured in, per row of features: σ today
+    (`volatility_today` × the history's) in the square-root law's scale for impact and permanent impact and in
+    σ√T for timing, the spread for the temporary cost."""
     if component in ("impact", "permanent"):
-        return column(features, "sqrt_law_bps")
+        out: F64 = column(features, "sqrt_law_bps") * volatility_today(features)
+        return out
     if component == "timing":
-        out: F64 = column(features, "sigma_bps") * np.sqrt(column(features, "horizon_days"))
+        out = column(features, "sigma_bps") * np.sqrt(column(features, "horizon_days")) * volatility_today(features)
         return out
     if component == "temporary":
         return column(features, "spread_bps")

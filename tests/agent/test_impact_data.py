@@ -13,8 +13,12 @@ from agent.cli import main
 from agent.impact import impact_dataset
 from agent.impact.data_settings import DataJobError, DataSettings
 from agent.impact.impact_dataset import plan_runs, read_dataset, run_job
-from agent.impact.impact_runs import ImpactRun, run_impact
-from strategies.impact.features import FEATURE_NAMES
+from agent.impact.impact_runs import ImpactRun, history_of, run_config, run_impact
+from simulator.scenario import compile_scenario, load_scenario
+from simulator.scenario_market import scenario_market
+from strategies.impact.features import FEATURE_NAMES, OrderSpec, impact_features
+from strategies.market_view import MarketView
+from strategies.types import Side
 
 SMALL = DataSettings(runs=3, seed=3, scenarios=("calm", "equity_session"), max_horizon_s=600.0, lead_in_s=600.0,
                      reversion_s=120.0)
@@ -73,6 +77,34 @@ def test_job_writes_parts_and_a_card_and_resumes(tmp_path: Path) -> None:
     first.unlink()
     resumed = run_job(SMALL, out, executor="inline", progress=False)
     assert (resumed.written, resumed.skipped) == (len(lost), 3 - len(lost))
+
+
+def test_a_stopped_job_keeps_what_it_made_and_its_card_says_how_far_it_got(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = impact_dataset.run_impact
+
+    def stopped(run: ImpactRun) -> dict[str, object]:
+        if run.run_id == 2:
+            raise KeyboardInterrupt  # the operator's Ctrl-C, in the middle of the third run
+        return real(run)
+
+    monkeypatch.setattr(impact_dataset, "run_impact", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(SMALL, tmp_path, executor="inline", chunk=50, progress=False)
+    assert sorted(read_dataset(tmp_path).column("run_id").to_pylist()) == [0, 1]
+    assert "records: 2 of 3 planned" in (tmp_path / "DATASET.md").read_text()
+
+
+def test_the_arrival_view_is_kept_and_gives_the_same_features() -> None:
+    run = ImpactRun(0, "calm", 101, "sell", 0.002, 600.0, 900.0, "VWAP", "passive", 0.0, reversion_s=60.0)
+    record = run_impact(run)
+    view = MarketView.from_snapshot(json.loads(record["arrival_view"]))
+    compiled = compile_scenario(load_scenario("calm"))
+    history = history_of(compiled, run_config(run, scenario_market(compiled, run.seed)))
+    order = OrderSpec(Side.SELL, float(record["qty"]), run.horizon_s, "VWAP", record["catch_up_slices"], 0.0)
+    start = view.quote.timestamp if view.quote is not None else 0.0
+    again = impact_features(order, history, view, start)
+    assert list(again) == [record[name] for name in FEATURE_NAMES]
 
 
 def test_other_settings_in_the_same_folder_are_refused_and_change_nothing(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def synthetic_records(n: int, seed: int = 5) -> dict[str, np.ndarray]:
     catch_up = rng.choice([0.0, 0.5, 3.0], n)
     cols.update({"q_over_adv": q, "log_q_over_adv": np.log(q), "sigma_bps": sigma, "sqrt_law_bps": sigma * np.sqrt(q),
                  "horizon_days": horizon, "participation": q / horizon, "spread_bps": rng.uniform(2, 8, n),
-                 "catch_up_slices": catch_up})
+                 "catch_up_slices": catch_up, "rv_60m_ratio": np.ones(n)})  # today as volatile as the history
     aggression = np.where(catch_up == 0.0, 2.0, np.where(catch_up == 0.5, 1.0, 0.4))
     impact = 0.6 * sigma * np.sqrt(q) * aggression
     total = impact + sigma * np.sqrt(horizon) * 0.3 * rng.standard_normal(n)
@@ -64,7 +64,8 @@ def test_boosters_beat_the_laws_that_cannot_see_aggression(tmp_path: Path) -> No
     assert sorted(result.tested.features[:, 0].tolist()) == sorted(rows.features[:, 0].tolist())
     assert result.counts["train"] + result.counts["calibration"] == len(rows)
     names = [s.name for s in result.scores]
-    assert names[0] == "lightgbm" and len(names) == 5
+    # Each law with the history's σ and with today's.
+    assert names[0] == "lightgbm" and len(names) == 9 and "I-Star (σ today)" in names
     whole = {s.name: next(r for r in s.against_impact if r.bucket == "all") for s in result.scores}
     best_law = min(r.mae_median for name, r in whole.items() if name != "lightgbm")
     assert whole["lightgbm"].mae_median < 0.8 * best_law

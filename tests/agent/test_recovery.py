@@ -134,3 +134,23 @@ def test_unsent_reports_are_those_missing_from_the_store_since_its_last_reset(tm
     assert unsent_oms_commands(journal, store) == [stopped, reject]
     assert unsent_oms_commands(journal, tmp_path / "no-store") == []  # a store starting afresh: nothing to resend
     journal.close()
+
+
+def test_a_retrained_model_does_not_make_replay_diverge(tmp_path: Path) -> None:
+    # The live run's New reports carry the shipped model's estimate; the restarted agent's model says otherwise.
+    _, sent = live_run(tmp_path / "journal.sqlite", seconds=15)
+    news = [c for c in sent if isinstance(c, ParentExecReport) and c.exec_type == "0"]
+    assert news and all(c.text is not None and "; pre-trade " in c.text for c in news)
+    cfg = load_config(decision_interval_s=0.5)
+    journal = Journal.open(tmp_path / "journal.sqlite")
+    clock = EventClock(SimClock(0.0))
+    engine = engine_from_config(cfg, clock, ReplayOutlet(), IdSource(journal.prefix()))
+
+    def retrained(*args: object) -> str:
+        return "pre-trade TWAP: total 99.0 bps"
+
+    engine.ctx.arrival_estimate = retrained
+    recovered = replay_journal(journal, engine, clock)
+    journal.close()
+    assert recovered.diverged == 0 and recovered.commands > 0
+    assert engine.ctx.arrival_estimate is retrained  # live decisions after the replay estimate again

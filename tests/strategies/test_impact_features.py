@@ -77,6 +77,27 @@ def test_a_sell_reads_the_other_side_and_flips_flow() -> None:
     assert column(buy, "urgency") == 0.0  # only IS has one
 
 
+def test_trend_and_the_hour_window_read_the_view_from_our_side() -> None:
+    # The mid climbs 1 bp (log) every 10 s for the view's thirty minutes: a buy sees the market run away from it.
+    now = DAY0 + OPEN_S + 3600
+    history = equity_history()
+    view = MarketView("ACME", day_s=6.5 * 3600)
+    for k in range(181):
+        mid = 50.0 * math.exp(1e-4 * k)
+        view.on_quote(Quote("ACME", mid - 0.01, 1_000, mid + 0.01, 1_000, now - 1800 + 10 * k, 2_000 * k))
+    buy = impact_features(OrderSpec(Side.BUY, 100_000, 1800), history, view, now)
+    sell = impact_features(OrderSpec(Side.SELL, 100_000, 1800), history, view, now)
+    sigma_5m = 0.015 * math.sqrt(300 / 23_400)
+    assert column(buy, "trend_5m") == pytest.approx(30e-4 / sigma_5m, rel=1e-3)
+    assert column(buy, "trend_30m") == pytest.approx(180e-4 / (0.015 * math.sqrt(1800 / 23_400)), rel=1e-3)
+    assert column(sell, "trend_30m") == pytest.approx(-column(buy, "trend_30m"))
+    # The hour window holds the half hour seen: its pace and flow are the thirty minutes'.
+    assert column(buy, "volume_60m_ratio") == pytest.approx(column(buy, "volume_30m_ratio"))
+    assert column(buy, "flow_60m") == pytest.approx(column(buy, "flow_30m")) and column(buy, "flow_60m") > 0
+    # Minute returns of 6 bp over 1,800 s, scaled to the 23,400-s day, over the 1.5% daily volatility.
+    assert column(buy, "rv_60m_ratio") == pytest.approx(6e-4 * math.sqrt(23_400 / 60) / 0.015, rel=1e-6)
+
+
 def test_around_the_clock_symbol_uses_the_calendar_day() -> None:
     history = SymbolHistory(adv=2_000_000, daily_vol=0.04)
     now = DAY0 + 6 * 3600

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
 from strategies.market_view import MarketView
-from strategies.types import Quote
+from strategies.types import News, Quote
 
 
 def quote(t: float, mid: float, volume: int, *, half: float = 0.01, levels: int = 0) -> Quote:
@@ -57,6 +58,34 @@ def test_realised_volatility_scales_to_the_trading_day() -> None:
     assert vol == pytest.approx(r * math.sqrt(23_400.0 / 10.0), rel=1e-6)
 
 
+def test_coarse_returns_do_not_count_the_quotes_flicker() -> None:
+    # A mid that flickers ±r every 10 s around a flat price: the 10-s returns see 2r each, the minute returns
+    # (even sample counts apart) see nothing; a steady drift shows at both.
+    r = 0.001
+    flicker, drift = MarketView("X", day_s=86_400.0), MarketView("X", day_s=86_400.0)
+    for k in range(361):
+        flicker.on_quote(quote(10.0 * k, 20.0 * math.exp(r if k % 2 else -r), 0))
+        drift.on_quote(quote(10.0 * k, 20.0 * math.exp(1e-4 * k), 0))
+    assert flicker.window(3_600.0).realised_vol_daily == pytest.approx(2 * r * math.sqrt(8_640.0), rel=1e-6)
+    assert flicker.realised_vol(3_600.0, step_s=60.0) == pytest.approx(0.0, abs=1e-12)
+    per_minute = 6e-4  # six 10-s steps of 1e-4
+    assert drift.realised_vol(3_600.0, step_s=60.0) == pytest.approx(per_minute * math.sqrt(1_440.0), rel=1e-6)
+
+
+def test_mid_change_over_a_window_and_too_little_history() -> None:
+    view = MarketView("X")
+    assert view.mid_change(300.0) == 0.0
+    assert view.realised_vol(300.0) is None
+    for k in range(61):
+        view.on_quote(quote(10.0 * k, 20.0 + 0.01 * k, 0))
+    assert view.mid_change(300.0) == pytest.approx(math.log(20.60 / 20.30))
+    assert view.mid_change(7_200.0) == pytest.approx(math.log(20.60 / 20.00))  # what the view has seen
+    with pytest.raises(ValueError, match="step_s"):
+        view.realised_vol(300.0, step_s=0.0)
+    with pytest.raises(ValueError, match="window_s"):
+        view.mid_change(-1.0)
+
+
 def test_depth_reads_the_far_and_near_sides_for_either_side() -> None:
     view = MarketView("X")
     view.on_quote(quote(0.0, 20.0, 0, levels=3))
@@ -86,3 +115,20 @@ def test_bad_arguments_and_foreign_quotes_are_refused() -> None:
         MarketView("X").on_quote(Quote("Y", 1.0, 1, 1.1, 1, 0.0))
     with pytest.raises(ValueError, match="window_s"):
         MarketView("X").window(0)
+
+
+def test_news_is_kept_over_the_memory_and_travels_in_the_snapshot() -> None:
+    view = MarketView("X", memory_s=600.0)
+    view.on_quote(quote(0.0, 20.0, 0))
+    view.on_news(News("X", 100.0, "X: release in 10m", 0.8))
+    view.on_news(News("X", 400.0, "X: 5,000 moved to exchanges", -0.5, 5_000))
+    assert [n.time for n in view.news(600.0, 400.0)] == [100.0, 400.0]
+    assert view.sentiment(600.0, 400.0) == pytest.approx(0.15)
+    assert view.sentiment(60.0, 99.0) == 0.0  # nothing in the window
+    back = MarketView.from_snapshot(json.loads(json.dumps(view.snapshot())))
+    assert back.news(600.0, 400.0) == view.news(600.0, 400.0)
+    view.on_news(News("X", 800.0, "X: later", None))  # the first is now older than the memory
+    assert [n.time for n in view.news(10_000.0, 800.0)] == [400.0, 800.0]
+    assert view.sentiment(10_000.0, 800.0) == pytest.approx(-0.5)  # an unscored item does not count
+    with pytest.raises(ValueError, match="news of Y"):
+        view.on_news(News("Y", 800.0, "Y: other"))

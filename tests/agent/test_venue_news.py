@@ -1,0 +1,90 @@
+"""The venue's News (35=B) reaches the agent: read from FIX (score and amount in configured custom tags), into the
+engine, into the symbol's market view; in backtests the in-process venue publishes the scenario's feed the same way."""
+
+from __future__ import annotations
+
+import pytest
+import quickfix as fix
+from engine_harness import Harness
+
+import fix_config
+from agent.backtest.sim_venue import SimVenue
+from agent.fix.venue_messages import parse_news
+from agent.journal.codec import decode, encode
+from simulator.feed_events import FeedEvent, FeedKind
+from simulator.fix_messages import to_quickfix
+from simulator.fix_news_desk import news_record
+from simulator.fix_settings import FeedTags
+from simulator.scenario import load_scenario
+from simulator.scenario_compiler import compile_scenario
+from simulator.scenario_market import scenario_market
+from strategies.types import News
+
+T = 1_700_000_000.0
+HEADLINE = FeedEvent(T, "CRYPTOALPHA", FeedKind.HEADLINE, 0.6234, "CRYPTOALPHA: release in 10m")
+ONCHAIN = FeedEvent(T + 2.5, "CRYPTOALPHA", FeedKind.ONCHAIN, -0.6, "CRYPTOALPHA: 120,000 moved", 120_000)
+
+
+def wire(event: FeedEvent, tags: FeedTags | None = None) -> fix.Message:
+    """The message the simulator's FIX venue sends for `event`, parsed back from its text as QuickFIX receives it."""
+    sent = to_quickfix(news_record(event, tags or FeedTags()))
+    return fix.Message(sent.toString(), fix.DataDictionary(str(fix_config.quickfix_spec("FIX44"))), False)
+
+
+def test_headline_and_onchain_event_are_read_with_score_and_amount() -> None:
+    (headline,) = parse_news(wire(HEADLINE), T + 99, 20101, 20102)
+    assert headline == News("CRYPTOALPHA", T, HEADLINE.text, 0.6234, None)
+    (onchain,) = parse_news(wire(ONCHAIN), T + 99, 20101, 20102)
+    assert onchain == News("CRYPTOALPHA", T + 2.5, ONCHAIN.text, -0.6, 120_000)
+
+
+def test_without_the_data_dictionary_the_symbol_is_still_read() -> None:
+    raw = to_quickfix(news_record(HEADLINE, FeedTags())).toString()
+    plain = fix.Message()
+    plain.setString(raw, False)
+    assert [n.symbol for n in parse_news(plain, T, 20101, 20102)] == ["CRYPTOALPHA"]
+
+
+def test_unconfigured_or_other_tags_leave_the_score_out() -> None:
+    (news,) = parse_news(wire(ONCHAIN, FeedTags(sentiment_score=20555, onchain_amount=20556)), T, 20101, 20102)
+    assert news.score is None and news.amount is None
+    (news,) = parse_news(wire(ONCHAIN), T, None, None)
+    assert news.score is None and news.amount is None and news.headline == ONCHAIN.text
+
+
+@pytest.mark.parametrize(("tag", "value", "message"), [
+    (20101, "1.5", "20101 (sentiment score) must be a number in [-1, 1], got '1.5'"),
+    (20101, "up", "20101 (sentiment score) must be a number in [-1, 1], got 'up'"),
+    (20101, "nan", "20101 (sentiment score)"),
+    (20102, "-3", "20102 (on-chain amount) must be a whole number > 0, got '-3'"),
+])
+def test_a_bad_score_or_amount_names_its_tag(tag: int, value: str, message: str) -> None:
+    msg = wire(ONCHAIN)
+    msg.setField(tag, value)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       .replace("]", r"\]")):
+        parse_news(msg, T, 20101, 20102)
+
+
+def test_news_reaches_the_symbols_view_and_the_journal_round_trips_it() -> None:
+    h = Harness()
+    news = News("CRYPTOALPHA", h.clock.now() - 60, "CRYPTOALPHA: release in 10m", 0.5)
+    h.send(news)
+    h.send(News("CRYPTOALPHA", h.clock.now() - 30, "CRYPTOALPHA: 120,000 moved", -0.3, 120_000))
+    view = h.engine.views["CRYPTOALPHA"]
+    assert [n.headline for n in view.news(300.0, h.clock.now())] == ["CRYPTOALPHA: release in 10m",
+                                                                      "CRYPTOALPHA: 120,000 moved"]
+    assert view.sentiment(300.0, h.clock.now()) == pytest.approx(0.1)
+    assert view.sentiment(45.0, h.clock.now()) == pytest.approx(-0.3)
+    assert decode(*encode(news)) == news  # a journaled event: replay sees it again
+
+
+def test_a_backtest_venue_publishes_the_scenarios_feed_once() -> None:
+    compiled = compile_scenario(load_scenario("volatility_surge_before_news"))
+    market = scenario_market(compiled, compiled.seed)
+    venue = SimVenue(market)
+    market.advance(market.now + compiled.duration_s)
+    (headline,) = venue.take_news()
+    assert headline.symbol == compiled.symbol.symbol and headline.score is not None
+    assert "scheduled release" in headline.headline
+    assert venue.take_news() == []  # each event once
