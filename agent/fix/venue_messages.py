@@ -103,7 +103,10 @@ def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amo
     message is dropped whole."""
     headline = field(msg, 148) or ""
     orig = field(msg, 42)
-    at = parse_utc_timestamp(orig) if orig else received
+    try:
+        at = parse_utc_timestamp(orig) if orig else received
+    except ValueError:
+        raise ValueError(f"News OrigTime(42) is not a UTCTimestamp: {orig!r}") from None
     score = amount = None
     if sentiment_tag is not None and (raw := field(msg, sentiment_tag)) is not None:
         try:

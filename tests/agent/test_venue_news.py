@@ -57,8 +57,9 @@ def test_unconfigured_or_other_tags_leave_the_score_out() -> None:
     (20101, "up", "20101 (sentiment score) must be a number in [-1, 1], got 'up'"),
     (20101, "nan", "20101 (sentiment score)"),
     (20102, "-3", "20102 (on-chain amount) must be a whole number > 0, got '-3'"),
+    (42, "yesterday", "OrigTime(42) is not a UTCTimestamp: 'yesterday'"),
 ])
-def test_a_bad_score_or_amount_names_its_tag(tag: int, value: str, message: str) -> None:
+def test_a_bad_score_amount_or_time_names_its_tag(tag: int, value: str, message: str) -> None:
     msg = wire(ONCHAIN)
     msg.setField(tag, value)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
