@@ -52,7 +52,7 @@ from agent.journal.journal import (
     journal_path,
 )
 from fix_config.vocabulary import CxlRejReason, ExecType, OrdRejReason, OrdStatus
-from strategies.types import ChildTif
+from strategies.types import ChildTif, News
 
 REPO = Path(__file__).resolve().parents[2]
 P1 = "18c2f3a9b10-P1"
@@ -99,6 +99,8 @@ def one_of_each() -> list[Journaled]:
         VenueCancelReject(child, f"{P1}-C0", None, "1", CxlRejReason.TOO_LATE.value, None),
         VenueSessionState(False),
         Quote("CRYPTOALPHA", 101.1, 300, float("inf"), 0, T0 + 0.123456789),
+        News("CRYPTOALPHA", T0 + 0.5, "CRYPTOALPHA: 120,000 moved to exchanges", -0.6, 120_000),
+        News("ACME", T0 + 0.75, "ACME: release", None, None),
         Tick(),
         SendFailed(VenueReplace(child, f"{P1}-C0", "CRYPTOALPHA", "1", 400, "101.20", ChildTif.DAY),
                    "venue session down"),
