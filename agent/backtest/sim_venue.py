@@ -89,10 +89,13 @@ class SimVenue:
         """The market's feed events since the last call, each as the FIX venue sends it (News, 35=B, its score and
         amount in the given custom tags) and read back by the agent's parser, so a backtest's strategies see what a
         live agent would. A tag None is not read (the venue still sends the value, in its default tag)."""
+        events = self.market.drain_feed()
+        if not events:  # nearly every step of a backtest: nothing to build
+            return []
         sent = FeedTags(**{k: v for k, v in (("sentiment_score", sentiment_tag), ("onchain_amount", amount_tag))
                            if v is not None})
         now = self.market.now
-        return [news for event in self.market.drain_feed()
+        return [news for event in events
                 for news in parse_news(to_quickfix(news_record(event, sent)), now, sentiment_tag, amount_tag)]
 
     def ledger(self) -> list[VenueOrderRecord]:
