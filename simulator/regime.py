@@ -112,3 +112,26 @@ class RegimeSchedule:
     def segment(self, t: float) -> int:
         """Index of the segment that holds `t` (seconds since the session start)."""
         return max(int(np.searchsorted(self.times, t, side="right")) - 1, 0)
+
+    def _activity_at_edges(self) -> FloatArray:
+        """∫ activity_mult dt from 0 to each segment start (the last segment is held past its start)."""
+        return np.concatenate(([0.0], np.cumsum(self.activity_mult[:-1] * np.diff(self.times))))
+
+    def activity_integral(self, t: float) -> float:
+        """∫ activity_mult dt from the session start to `t` seconds: expected volume in mean-rate seconds."""
+        if t < 0:
+            raise ValueError(f"t must be >= 0, got {t}")
+        i = self.segment(t)
+        return float(self._activity_at_edges()[i] + self.activity_mult[i] * (t - self.times[i]))
+
+    def seconds_for_volume(self, start_s: float, volume_share: float, session_s: float) -> float:
+        """Clock seconds from `start_s` in which the market is expected to trade `volume_share` of what it
+        trades over [0, `session_s`]: the clock of volume time (business time), where an interval is measured by
+        the volume traded in it. On a flat 24-hour day 1/24 of the volume is one hour; on an equity day's U-shape
+        it is shorter near the open and the close than at midday."""
+        if not (volume_share > 0 and session_s > 0):
+            raise ValueError(f"need volume_share > 0 and session_s > 0, got {volume_share}, {session_s}")
+        edges = self._activity_at_edges()
+        target = self.activity_integral(start_s) + volume_share * self.activity_integral(session_s)
+        i = max(int(np.searchsorted(edges, target, side="right")) - 1, 0)
+        return float(self.times[i] + (target - edges[i]) / self.activity_mult[i]) - start_s

@@ -217,7 +217,7 @@ def delta_fit(study: ImpactStudy, path: Path) -> Path:
     return _save(fig, path)
 
 
-def decay(study: ImpactStudy, decay_window_s: tuple[float, float], path: Path) -> Path:
+def decay(study: ImpactStudy, path: Path) -> Path:
     """Impact over its peak after the metaorder ends, with the window where permanent impact is read shaded."""
     fig = Figure(figsize=(8, 4))
     ax = fig.subplots()
@@ -226,7 +226,8 @@ def decay(study: ImpactStudy, decay_window_s: tuple[float, float], path: Path) -
     for p, curve, peak in zip(study.participations, study.curves, study.peaks, strict=True):
         if peak > 0:
             ax.plot((study.time[after] - end) / 60.0, curve[after] / peak, lw=0.8, label=f"Q/V {p:.2%}")
-    ax.axvspan(decay_window_s[0] / 60.0, decay_window_s[1] / 60.0, color="grey", alpha=0.2)
+    low, high = study.timing.decay_window_s
+    ax.axvspan(low / 60.0, high / 60.0, color="grey", alpha=0.2)
     ax.axhline(1.0, color="grey", lw=0.6)
     ax.set(xlabel="minutes after the metaorder", ylabel="impact / peak",
            title=f"decay (permanent/peak {study.ratio:.2f})")

@@ -150,17 +150,18 @@ def run_realism(
         settings = impact_settings or ImpactSettings()
         impact_seeds = tuple(seed + i for i in range(settings.seeds))
         print(f"realism {setup.name}: impact, {len(settings.participations)} sizes Q/V × seeds "
-              f"{list(impact_seeds)}, {settings.horizon_s():.0f} s per run", flush=True)
+              f"{list(impact_seeds)}, {settings.timing(setup.schedule, spec.session_seconds).horizon_s():.0f} s "
+              "per run", flush=True)
 
         def run(s: int, plan: Metaorder | None, duration_s: float) -> Tape:
             return simulate(setup, s, plan, duration_s)
 
-        study = run_impact_study(run, spec, impact_seeds, settings)
+        study = run_impact_study(run, spec, impact_seeds, settings, setup.schedule)
         rows += impact_rows(study, bands)
         drawn += [
             plots.impact_curves(study, out_dir / "impact.png"),
             plots.delta_fit(study, out_dir / "impact_delta.png"),
-            plots.decay(study, settings.decay_window_s, out_dir / "impact_decay.png"),
+            plots.decay(study, out_dir / "impact_decay.png"),
         ]
         for extra in extra_studies:
             extra_rows, extra_plots = extra(setup, out_dir)

@@ -52,7 +52,7 @@ def measure(setup: SessionSetup, config: FlowConfig, days: int, impact_seeds: in
                                 record_orders=True, config=config)
 
     study = run_impact_study(run, spec, [setup.seed + k for k in range(impact_seeds)],
-                             ImpactSettings(seeds=impact_seeds))
+                             ImpactSettings(seeds=impact_seeds), setup.schedule)
     bands = target_bands(spec)
     scaled = study.peaks / (spec.daily_vol * 1e4 * np.sqrt(study.participations))
     delta_band = bands[names.IMPACT_DELTA]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from simulator.instruments import ACME, CRYPTOALPHA
+from simulator.kernel.activity_profile import default_schedule
 from simulator.realism.impact import (
     fit_power_law,
     impact_bps,
@@ -17,7 +19,8 @@ from simulator.realism.impact import (
     permanent_impact,
     permanent_to_peak,
 )
-from simulator.realism.impact_study import ImpactSettings, run_impact_study
+from simulator.realism.impact_study import ImpactSettings, ImpactTiming, run_impact_study
+from simulator.regime import RegimeSchedule
 from simulator.session_runner import Metaorder
 from simulator.tape import OrderEvents, Quotes, Snapshots, Tape, Trades
 
@@ -76,15 +79,41 @@ def test_the_fit_drops_points_it_cannot_log_and_gives_nan_below_two() -> None:
         log_spaced(0.1, 0.001, 3)
 
 
-def test_metaorder_sizes_are_whole_lots() -> None:
+def test_metaorder_sizes_are_whole_lots_over_a_share_of_the_days_volume() -> None:
     settings = ImpactSettings()
-    assert settings.plan(ACME, 0.001).qty == 5_000
-    assert settings.plan(ACME, 0.0012345).qty == 6_200  # 6 172.5 rounds to 62 lots of 100
-    assert settings.plan(ACME, 1e-9).qty == ACME.lot_size
-    assert settings.plan(CRYPTOALPHA, 0.1) == Metaorder(1, 200_000, 1800.0, 3600.0, 10.0)
-    assert settings.horizon_s() == 1800.0 + 3600.0 + 3600.0 + 5.0
+    flat = settings.timing(RegimeSchedule.calm(), CRYPTOALPHA.session_seconds)
+    # A flat 24-hour day: 1/24 of its volume is an hour, the decay window 30 to 60 minutes after the end.
+    assert flat == ImpactTiming(1800.0, 3600.0, (1800.0, 3600.0), 5.0)
+    assert flat.horizon_s() == 1800.0 + 3600.0 + 3600.0 + 5.0
+    assert settings.plan(CRYPTOALPHA, 0.1, flat) == Metaorder(1, 200_000, 1800.0, 3600.0, 10.0)
+    equity = settings.timing(default_schedule(ACME), ACME.session_seconds)
+    assert settings.plan(ACME, 0.001, equity).qty == 5_000
+    assert settings.plan(ACME, 0.0012345, equity).qty == 6_200  # 6 172.5 rounds to 62 lots of 100
+    assert settings.plan(ACME, 1e-9, equity).qty == ACME.lot_size
+    # A 6.5-hour day trades 1/24 of its volume in well under 6.5 h / 24 = 16 min half an hour after the open.
+    assert 300.0 < equity.duration_s < 23_400.0 / 24.0
+    schedule = default_schedule(ACME)
+    traded = schedule.activity_integral(1800.0 + equity.duration_s) - schedule.activity_integral(1800.0)
+    assert traded == pytest.approx(schedule.activity_integral(ACME.session_seconds) / 24.0)
     with pytest.raises(ValueError, match="seeds"):
         ImpactSettings(seeds=0)
+    with pytest.raises(ValueError, match="longer than the metaorder"):
+        ImpactSettings(child_interval_s=4000.0).timing(RegimeSchedule.calm(), CRYPTOALPHA.session_seconds)
+
+
+def test_volume_time_runs_slower_where_the_market_is_busier() -> None:
+    # Activity 2 for the first hour, then 1: a session of 3 h trades 4 h of mean-rate volume.
+    schedule = dataclasses.replace(RegimeSchedule.calm(), times=np.array([0.0, 3600.0]),
+                                   vol_mult=np.ones(2), spread_mult=np.ones(2), depth_mult_bid=np.ones(2),
+                                   depth_mult_ask=np.ones(2), activity_mult=np.array([2.0, 1.0]),
+                                   drift_bps_per_hour=np.zeros(2), implied_vol=np.zeros(2))
+    assert schedule.activity_integral(10_800.0) == pytest.approx(14_400.0)
+    assert schedule.seconds_for_volume(0.0, 0.25, 10_800.0) == pytest.approx(1800.0)
+    # From 30 minutes: 1800 s at 2× (3,600) then 3,600 s at 1× make half of the 14,400.
+    assert schedule.seconds_for_volume(1800.0, 0.5, 10_800.0) == pytest.approx(1800.0 + 3600.0)
+    assert schedule.seconds_for_volume(7200.0, 0.5, 10_800.0) == pytest.approx(7200.0)  # past the end: held
+    with pytest.raises(ValueError):
+        schedule.seconds_for_volume(0.0, 0.0, 10_800.0)
 
 
 def _flat_tape(seed: int, duration_s: float, start: float = 1e9) -> Tape:
@@ -120,10 +149,10 @@ def test_the_impact_study_shares_one_baseline_per_seed_and_recovers_the_planted_
         return Tape(tape.symbol, tape.start, tape.end, 1.0, 60.0, tape.trades, moved, tape.snapshots, tape.orders)
 
     settings = ImpactSettings(seeds=2, participations=(0.001, 0.01, 0.1), side=-1)
-    study = run_impact_study(run, CRYPTOALPHA, [5, 6], settings)
+    study = run_impact_study(run, CRYPTOALPHA, [5, 6], settings, RegimeSchedule.calm())
     assert [c[0] for c in calls] == [5, 5, 5, 5, 6, 6, 6, 6]
     assert [c[1] is None for c in calls] == [True, False, False, False] * 2
-    assert {c[2] for c in calls} == {settings.horizon_s()}
+    assert {c[2] for c in calls} == {study.timing.horizon_s()}
     assert study.delta == pytest.approx(0.5, abs=0.01)
     assert study.ratio == pytest.approx(0.65, abs=0.01)
     np.testing.assert_allclose(study.peaks, 50.0 * np.sqrt([0.001, 0.01, 0.1]), rtol=0.01)
