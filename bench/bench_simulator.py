@@ -25,11 +25,14 @@ from simulator.session_runner import simulate_session
 
 
 def run(spec: SymbolSpec, seed: int, label: str) -> None:
-    """One whole session of `spec` with its tape, timed, with its events counted by kind."""
-    tracemalloc.start()
+    """One whole session of `spec` with its tape, timed, with its events counted by kind; then the same session
+    again under tracemalloc for its traced memory peak (tracing slows every allocation, so it is not timed)."""
+    schedule = default_schedule(spec)
     t0 = time.perf_counter()
-    tape = simulate_session(spec, default_schedule(spec), seed, 0.0, spec.session_seconds, record_orders=True)
+    tape = simulate_session(spec, schedule, seed, 0.0, spec.session_seconds, record_orders=True)
     wall = time.perf_counter() - t0
+    tracemalloc.start()
+    simulate_session(spec, schedule, seed, 0.0, spec.session_seconds, record_orders=True)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert tape.orders is not None
