@@ -25,9 +25,12 @@ import dataclasses
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from agent.backtest.backtest import BacktestOrder, quiet_engine, run_backtest, with_market_instruments
 from agent.backtest.sim_venue import SimVenue
@@ -42,6 +45,7 @@ from strategies.twap import AGGRESSIONS, with_aggression
 from strategies.types import Side
 
 SIDES = {"buy": "1", "sell": "2"}
+F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,46 @@ def run_config(run: ImpactRun, market: Market) -> AgentConfig:
 def order_spec(run: ImpactRun, qty: int, cfg: AgentConfig) -> OrderSpec:
     return OrderSpec(Side(SIDES[run.side]), float(qty), run.horizon_s, run.strategy, cfg.twap.catch_up_slices,
                      run.urgency)
+
+
+class RecordFeatures:
+    """The current features module's row for a record made earlier, from the arrival view it keeps: what lets a
+    changed `FEATURE_NAMES` learn from the same runs without simulating them again. Each scenario's history (its
+    ADV, volatility and session, as `run_impact` read them) is built once."""
+
+    def __init__(self) -> None:
+        self._history: dict[str, tuple[SymbolHistory, float]] = {}
+
+    def _scenario(self, scenario: str, seed: int) -> tuple[SymbolHistory, float]:
+        """The scenario's history and its market's start time."""
+        if scenario not in self._history:
+            compiled = compile_scenario(load_scenario(scenario))
+            market = scenario_market(compiled, seed)
+            self._history[scenario] = (history_of(compiled, with_market_instruments(load_config(), market)),
+                                       market.now)
+        return self._history[scenario]
+
+    def row(self, record: Mapping[str, Any]) -> F64:
+        """FEATURE_NAMES for one record (a mapping with the ImpactRun fields, qty, catch_up_slices and
+        arrival_view); ValueError naming what is missing or unreadable."""
+        try:
+            view = MarketView.from_snapshot(json.loads(str(record["arrival_view"])))
+            history, t0 = self._scenario(str(record["scenario"]), int(record["seed"]))
+            order = OrderSpec(_record_side(record["side"]), float(record["qty"]), float(record["horizon_s"]),
+                              str(record["strategy"]), float(record["catch_up_slices"]), float(record["urgency"]))
+            return impact_features(order, history, view, t0 + float(record["start_s"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"record {record.get('run_id', '?')}: cannot rebuild its features ({exc})") from exc
+
+
+def _record_side(value: object) -> Side:
+    """A record's side: the feature's +1 buy / −1 sell (it shares the run field's name), or "buy" / "sell"."""
+    if isinstance(value, str) and value in SIDES:
+        return Side(SIDES[value])
+    sign = float(value)  # type: ignore[arg-type]
+    if sign not in (1.0, -1.0):
+        raise ValueError(f"side must be buy, sell, +1 or -1, got {value!r}")
+    return Side.BUY if sign > 0 else Side.SELL
 
 
 def lead_in(market: Market, view: MarketView, until: float, step_s: float) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from agent.impact.data_settings import DataJobError
 from agent.impact.impact_dataset import read_dataset
@@ -86,11 +87,15 @@ def load_rows(folder: Path, min_filled: float = 0.99) -> Rows:
         table = read_dataset(folder)
     except DataJobError as exc:
         raise TrainingError(str(exc)) from exc
-    missing = [c for c in (*FEATURE_NAMES, *LABELS.values(), "scenario", "seed", "filled")
-               if c not in table.column_names]
+    rebuild = ARRIVAL_VIEW in table.column_names
+    needed = (*LABELS.values(), "scenario", "seed", "filled", *(() if rebuild else FEATURE_NAMES))
+    missing = [c for c in needed if c not in table.column_names]
     if missing:
         raise TrainingError(f"{folder}: the records lack {', '.join(missing)} (made by another version?)")
-    features = np.column_stack([table.column(c).to_numpy().astype(np.float64) for c in FEATURE_NAMES])
+    if rebuild:
+        features = rebuilt_features(table)
+    else:
+        features = np.column_stack([table.column(c).to_numpy().astype(np.float64) for c in FEATURE_NAMES])
     labels = {k: table.column(c).to_numpy().astype(np.float64) for k, c in LABELS.items()}
     filled = table.column("filled").to_numpy().astype(np.float64)
     keep = (filled >= min_filled) & np.all(np.isfinite(features), axis=1)
@@ -100,6 +105,22 @@ def load_rows(folder: Path, min_filled: float = 0.99) -> Rows:
                 np.asarray(table.column("scenario").to_pylist())[keep],
                 table.column("seed").to_numpy().astype(np.int64)[keep], int((~keep).sum()))
     return rows
+
+
+ARRIVAL_VIEW = "arrival_view"
+
+
+def rebuilt_features(table: pa.Table) -> F64:
+    """FEATURE_NAMES of every record, computed now by the features module from the market view each record kept
+    at its arrival: records made before a feature was added or changed train with today's features, exactly as
+    serving computes them; TrainingError naming a record whose features cannot be rebuilt."""
+    from agent.impact.impact_runs import RecordFeatures  # the scenarios' markets: only for simulated records
+
+    rebuild = RecordFeatures()
+    try:
+        return np.vstack([rebuild.row(record) for record in table.to_pylist()])
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from exc
 
 
 @dataclass(frozen=True)

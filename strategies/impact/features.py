@@ -51,6 +51,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "volume_60m_ratio",
     "flow_60m",
     "rv_60m_ratio",  # from one-minute returns over the last hour (what the view has seen of it): steadier
+    "bv_60m_ratio",  # the same returns' bipower volatility: jump-robust, the diffusive part (σ today's estimate)
     "trend_5m",  # the mid's move over 5 min, times our side, in sigmas of that window: > 0 when it went the way we
     # trade (up for a buy), as when others trade our way
     "trend_30m",
@@ -175,6 +176,7 @@ def impact_features(order: OrderSpec, history: SymbolHistory, view: MarketView, 
         "volume_60m_ratio": pace(hour.volume, HOUR_WINDOW_S, hour.coverage),
         "flow_60m": order.side.sign * hour.imbalance,
         "rv_60m_ratio": rv_ratio(view.realised_vol(HOUR_WINDOW_S, RV_STEP_S)),
+        "bv_60m_ratio": rv_ratio(view.bipower_vol(HOUR_WINDOW_S, RV_STEP_S)),
         "trend_5m": trend(SHORT_WINDOW_S),
         "trend_30m": trend(LONG_WINDOW_S),
         "session_left_days": history.session_left_s(now) / day_s,

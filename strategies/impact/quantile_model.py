@@ -51,16 +51,21 @@ OUTPUTS = ("total", *COMPONENTS)
 
 
 VOL_TODAY_CLIP = (0.5, 5.0)
-"""The last hour's realised volatility over the symbol's history is clipped to this before it is used."""
+"""The last hour's volatility over the symbol's history is clipped to this before it is used."""
+
+VOL_TODAY_FEATURE = "bv_60m_ratio"
+"""The last hour's volatility estimate σ today is moved toward: bipower (jump-robust), not the sum of squares."""
 
 
 def volatility_today(features: F64) -> F64:
-    """Today's volatility over the symbol's history, per row: the square root of the last hour's realised
-    volatility (one-minute returns) over the history's, clipped. That is the geometric mean of the two estimates
-    of σ: the hour's alone is noisy (at most sixty returns), the history's misses a volatile day. Impact scales with
-    it: in the simulator's volatile scenarios (the hour's ratio about 3) impact in units of σ_history·√(Q/V) is about
-    twice the calm markets'."""
-    out: F64 = np.sqrt(np.clip(column(features, "rv_60m_ratio"), *VOL_TODAY_CLIP))
+    """Today's volatility over the symbol's history, per row: the square root of the last hour's volatility
+    (one-minute returns) over the history's, clipped. That is the geometric mean of the two estimates of σ: the
+    hour's alone is noisy (at most sixty returns), the history's misses a volatile day. Impact scales with it: in
+    the simulator's volatile scenarios (the hour's ratio about 3) impact in units of σ_history·√(Q/V) is about
+    twice the calm markets'. The hour's estimate is bipower variation, which a crash or a news gap in the hour
+    moves far less than the sum of squares: the book's liquidity prices the diffusive volatility, and a jump that
+    is over says little about the next hour's."""
+    out: F64 = np.sqrt(np.clip(column(features, VOL_TODAY_FEATURE), *VOL_TODAY_CLIP))
     return out
 
 

@@ -6,6 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -13,7 +15,8 @@ from agent.cli import main
 from agent.impact import impact_dataset
 from agent.impact.data_settings import DataJobError, DataSettings
 from agent.impact.impact_dataset import plan_runs, read_dataset, run_job
-from agent.impact.impact_runs import ImpactRun, history_of, run_config, run_impact
+from agent.impact.impact_runs import ImpactRun, RecordFeatures, history_of, run_config, run_impact
+from agent.impact.impact_training import TrainingError, load_rows
 from simulator.scenario import compile_scenario, load_scenario
 from simulator.scenario_market import scenario_market
 from strategies.impact.features import FEATURE_NAMES, OrderSpec, impact_features
@@ -105,6 +108,28 @@ def test_the_arrival_view_is_kept_and_gives_the_same_features() -> None:
     start = view.quote.timestamp if view.quote is not None else 0.0
     again = impact_features(order, history, view, start)
     assert list(again) == [record[name] for name in FEATURE_NAMES]
+    # What training does with records made before a feature changed: the same row from the record alone.
+    assert list(RecordFeatures().row(record)) == [record[name] for name in FEATURE_NAMES]
+    with pytest.raises(ValueError, match="record 0: cannot rebuild its features"):
+        RecordFeatures().row({**record, "arrival_view": "{}"})
+
+
+def test_training_rebuilds_every_records_features_from_its_arrival_view(tmp_path: Path) -> None:
+    run_job(SMALL, tmp_path, executor="inline", progress=False)
+    table = read_dataset(tmp_path)
+    stored = np.column_stack([table.column(name).to_numpy() for name in FEATURE_NAMES])
+    # A record made by an older features module: one column gone, another computed differently.
+    older = table.drop_columns(["bv_60m_ratio"])
+    older = older.set_column(older.column_names.index("trend_5m"), "trend_5m", pa.array(np.zeros(len(table))))
+    assert older.column("trend_5m").to_pylist() != table.column("trend_5m").to_pylist()
+    for part in tmp_path.glob("part-*.parquet"):
+        part.unlink()
+    pq.write_table(older, tmp_path / "part-0000000-old.parquet")
+    rows = load_rows(tmp_path)
+    np.testing.assert_array_equal(rows.features, stored)
+    pq.write_table(older.drop_columns(["arrival_view"]), tmp_path / "part-0000000-old.parquet")
+    with pytest.raises(TrainingError, match="bv_60m_ratio"):
+        load_rows(tmp_path)
 
 
 def test_other_settings_in_the_same_folder_are_refused_and_change_nothing(tmp_path: Path) -> None:

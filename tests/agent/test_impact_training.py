@@ -27,14 +27,17 @@ SCENARIOS = ("a", "b", "c", "d", "e")
 
 def synthetic_records(n: int, seed: int = 5) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    cols = {name: rng.uniform(0.0, 1.0, n) for name in FEATURE_NAMES}
+    # The columns the synthetic truth does not use are constant: a tree cannot split on them, so what the boosters
+    # learn does not depend on where a later query (the pre-trade estimate's real market) falls in their noise.
+    cols = {name: np.full(n, 0.5) for name in FEATURE_NAMES}
     q = np.exp(rng.uniform(np.log(1e-3), np.log(0.2), n))
     sigma = rng.choice([150.0, 400.0], n)
     horizon = np.exp(rng.uniform(np.log(0.005), np.log(0.25), n))
     catch_up = rng.choice([0.0, 0.5, 3.0], n)
     cols.update({"q_over_adv": q, "log_q_over_adv": np.log(q), "sigma_bps": sigma, "sqrt_law_bps": sigma * np.sqrt(q),
                  "horizon_days": horizon, "participation": q / horizon, "spread_bps": rng.uniform(2, 8, n),
-                 "catch_up_slices": catch_up, "rv_60m_ratio": np.ones(n)})  # today as volatile as the history
+                 "catch_up_slices": catch_up, "rv_60m_ratio": np.ones(n),
+                 "bv_60m_ratio": np.ones(n)})  # today as volatile as the history
     aggression = np.where(catch_up == 0.0, 2.0, np.where(catch_up == 0.5, 1.0, 0.4))
     impact = 0.6 * sigma * np.sqrt(q) * aggression
     total = impact + sigma * np.sqrt(horizon) * 0.3 * rng.standard_normal(n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from strategies.market_view import MarketView
@@ -70,6 +71,32 @@ def test_coarse_returns_do_not_count_the_quotes_flicker() -> None:
     assert flicker.realised_vol(3_600.0, step_s=60.0) == pytest.approx(0.0, abs=1e-12)
     per_minute = 6e-4  # six 10-s steps of 1e-4
     assert drift.realised_vol(3_600.0, step_s=60.0) == pytest.approx(per_minute * math.sqrt(1_440.0), rel=1e-6)
+
+
+def test_bipower_volatility_sees_the_diffusion_and_not_a_jump() -> None:
+    # A Gaussian random walk of one-minute returns over a day: bipower and realised volatility estimate the same σ.
+    # Then the same path with one 5% gap in it: the sum of squares counts the gap, bipower only through its two
+    # neighbours' products.
+    rng = np.random.default_rng(11)
+    per_minute = 5e-4
+    walk = np.concatenate(([0.0], np.cumsum(rng.normal(0.0, per_minute, 1_440))))
+    steady = MarketView("X", sample_s=60.0, memory_s=86_400.0, day_s=86_400.0)
+    gapped = MarketView("X", sample_s=60.0, memory_s=86_400.0, day_s=86_400.0)
+    for k, x in enumerate(walk):
+        steady.on_quote(quote(60.0 * k, 20.0 * math.exp(x), 0))
+        gapped.on_quote(quote(60.0 * k, 20.0 * math.exp(x + (0.05 if k >= 700 else 0.0)), 0))
+    per_day = per_minute * math.sqrt(1_440.0)
+    day = 86_400.0
+    assert steady.realised_vol(day) == pytest.approx(per_day, rel=0.05)
+    assert steady.bipower_vol(day) == pytest.approx(per_day, rel=0.05)
+    jumpy, robust = gapped.realised_vol(day), gapped.bipower_vol(day)
+    assert jumpy is not None and robust is not None
+    assert jumpy > 2.5 * per_day  # the gap alone is 0.05, against σ 0.019 for the whole day
+    assert robust == pytest.approx(per_day, rel=0.1)
+    short = MarketView("X")
+    for k in range(13):  # two minute returns: realised has them, bipower needs three
+        short.on_quote(quote(10.0 * k, 20.0 + 0.01 * k, 0))
+    assert short.realised_vol(3_600.0) is not None and short.bipower_vol(3_600.0) is None
 
 
 def test_mid_change_over_a_window_and_too_little_history() -> None:
