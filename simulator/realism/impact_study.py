@@ -49,13 +49,13 @@ class ImpactSettings:
 
     Durations are in volume time (business time): shares of the session's expected volume, as Almgren, Thum,
     Hauptmann & Li 2005 ("Direct estimation of equity market impact") measure a metaorder's duration. The
-    metaorder spans `duration_volume` of the day's volume (1/24: an hour of a flat 24-hour market, a quarter of an
-    hour or so of an equity day), so that the same Q/V is traded at the same participation rate on every market,
-    and the rate is what sets whether impact is still linear or already a square root (Bucci, Benzaquen, Lillo &
-    Bouchaud 2019, "Crossover from linear to square-root market impact"). The permanent impact is read in the
-    window `decay_volume` after its end (1/48 to 1/24 of the day's volume). The metaorder starts `start_offset_s`
-    clock seconds after the session start. Paired runs last only to the end of the decay window (not a whole
-    day), which keeps the many runs affordable.
+    metaorder spans `duration_volume` of the day's volume (1/24: an hour of a flat 24-hour market, about 13
+    minutes half an hour after an equity open), so that the same Q/V is traded at the same participation rate on
+    every market, and the rate is what sets whether impact is still linear or already a square root (Bucci,
+    Benzaquen, Lillo & Bouchaud 2019, "Crossover from linear to square-root market impact"). The permanent impact
+    is read in the window `decay_volume` after its end (1/48 to 1/24 of the day's volume). The metaorder starts
+    `start_offset_s` clock seconds after the session start. Paired runs last only to the end of the decay window
+    (not a whole day), which keeps the many runs affordable.
     """
 
     seeds: int = 16
