@@ -1,6 +1,6 @@
 """Speed of the impact model under ONNX Runtime: single-row latency, and throughput at batch 1 to 10,000.
 
-    .venv/bin/python bench/bench_impact_inference.py [--model PATH] [--threads 1]
+    .venv/bin/python bench/bench_impact_inference.py [--model PATH] [--threads 1] [--card]
     .venv/bin/python bench/bench_impact_inference.py --synthetic [--trees 100] [--leaves 15] [--seed 7]
 
 By default it times the model the repository ships (strategies/impact/model/impact.onnx) on rows drawn inside the
@@ -18,6 +18,8 @@ import argparse
 import json
 import os
 import platform
+import shlex
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -27,6 +29,7 @@ import numpy as np
 import onnxruntime as ort
 from machine import cpu_model
 
+from agent.impact.impact_training import CARD_FILE, CARD_JSON
 from agent.impact.pretrade import SHIPPED_MODEL, PreTrade
 from strategies.impact.inference import ImpactInference
 from strategies.impact.onnx_export import boosters_to_onnx
@@ -100,7 +103,7 @@ def in_ranges(inference: ImpactInference, rows: int, rng: np.random.Generator) -
     return np.ascontiguousarray(low + (high - low) * rng.random((rows, len(low))))
 
 
-def finish_path(served: PreTrade, rows: np.ndarray) -> None:
+def finish_path(served: PreTrade, rows: np.ndarray) -> dict[str, float]:
     """The whole served path: the ONNX call, then `finish` (what a decision tick or a pre-trade estimate runs)."""
 
     def serve(x: np.ndarray) -> object:
@@ -113,6 +116,9 @@ def finish_path(served: PreTrade, rows: np.ndarray) -> None:
         f"{np.percentile(single, 99):.1f} us; batch 1,000 p50 {np.percentile(batch, 50) / 1e3:.3f} ms, p99 "
         f"{np.percentile(batch, 99) / 1e3:.3f} ms"
     )
+    return {"served_single_p50_us": float(np.percentile(single, 50)),
+            "served_single_p99_us": float(np.percentile(single, 99)),
+            "served_batch_1000_p50_ms": float(np.percentile(batch, 50) / 1e3)}
 
 
 def call_times_us(call: Callable[[], object], calls: int, warmup: int) -> tuple[np.ndarray, float]:
@@ -145,12 +151,16 @@ def main() -> None:
     parser.add_argument("--save", help="write the trained model's ONNX bytes here")
     parser.add_argument("--single-calls", type=int, default=20_000, help="timed single-row calls")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--card", action="store_true", help="write the figures into the model's card (not --synthetic)")
     args = parser.parse_args()
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} logical cores; Python {platform.python_version()}, "
-        f"onnxruntime {ort.__version__}, lightgbm {lgb.__version__}, numpy {np.__version__}; seed {args.seed}; "
-        f"load average {os.getloadavg()[0]:.2f}"
+    if args.card and args.synthetic:
+        parser.error("--card writes the figures of a model's card: it cannot go with --synthetic")
+    machine = (
+        f"{cpu_model()}, {os.cpu_count()} logical cores; Python {platform.python_version()}, "
+        f"onnxruntime {ort.__version__}, lightgbm {lgb.__version__}, numpy {np.__version__}"
     )
+    print(f"machine: {machine}; seed {args.seed}; load average {os.getloadavg()[0]:.2f}")
+    figures: dict[str, object] = {"machine": machine, "load_average_at_start": os.getloadavg()[0]}
     served: PreTrade | None = None
     if not args.synthetic:
         inference = ImpactInference.from_file(args.model, args.device, args.threads)
@@ -179,6 +189,8 @@ def main() -> None:
         f"p99 {np.percentile(single, 99):.1f} us, p99.9 {np.percentile(single, 99.9):.1f} us, "
         f"max {single.max():.0f} us, CPU {cpu:.1f} us/call  [target p99 < 100 us]"
     )
+    figures |= {"single_p50_us": float(np.percentile(single, 50)), "single_p99_us": float(np.percentile(single, 99)),
+                "intra_op_threads": inference.intra_op_threads, "provider": inference.provider_in_use}
     for batch in BATCHES:
         x = np.ascontiguousarray(rows[:batch])
         probe, _ = call_times_us(partial(inference.predict, x), 3, warmup=2)
@@ -190,11 +202,61 @@ def main() -> None:
             f"p99 {np.percentile(times, 99) / 1e3:8.3f} ms, {batch / np.mean(times) * 1e6:>10,.0f} rows/s, "
             f"CPU {cpu / 1e3:8.3f} ms/call{target}"
         )
+        figures[f"batch_{batch}"] = {"p50_ms": float(np.percentile(times, 50) / 1e3),
+                                     "p99_ms": float(np.percentile(times, 99) / 1e3),
+                                     "rows_per_s": float(batch / np.mean(times) * 1e6)}
     if served is not None:
-        finish_path(served, rows)
+        figures |= finish_path(served, rows)
     else:
         native_reference(boosters, rows)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
+    if args.card:
+        figures["command"] = "python " + shlex.join(["bench/bench_impact_inference.py", *sys.argv[1:]])
+        write_card(args.model, figures)
+
+
+def write_card(model: str, figures: dict[str, object]) -> None:
+    """The figures as the card's "Serving speed" section (replacing an older one) and as `serving_speed` in its
+    JSON, in the model's folder."""
+    folder = os.path.dirname(os.path.abspath(model))
+    card_json = os.path.join(folder, CARD_JSON)
+    with open(card_json) as f:
+        card = json.load(f)
+    card["serving_speed"] = figures
+    with open(card_json, "w") as f:
+        f.write(json.dumps(card, indent=2) + "\n")
+    b1, b1k, b10k = (figures[f"batch_{n}"] for n in (1, 1_000, 10_000))
+    assert isinstance(b1, dict) and isinstance(b1k, dict) and isinstance(b10k, dict)
+    f = figures
+    section = [
+        SPEED_HEADING, "",
+        f"Measured by `{f['command']}` on {f['machine']} (provider {f['provider']}, {f['intra_op_threads']} intra-op "
+        f"thread; load average {f['load_average_at_start']:.2f}):",
+        "",
+        f"- one row, the ONNX Runtime call: p50 {f['single_p50_us']:.1f} us, p99 {f['single_p99_us']:.1f} us "
+        "(target p99 < 100 us)",
+        f"- a batch of 1,000: p50 {b1k['p50_ms']:.3f} ms, p99 {b1k['p99_ms']:.3f} ms (target < 2 ms); "
+        f"{b1['rows_per_s']:,.0f} rows/s at batch 1, {b1k['rows_per_s']:,.0f} at 1,000, "
+        f"{b10k['rows_per_s']:,.0f} at 10,000",
+        f"- with `finish` (bps, calibration, the total, sorting): one row p50 {f['served_single_p50_us']:.1f} us, "
+        f"p99 {f['served_single_p99_us']:.1f} us; a batch of 1,000 p50 {f['served_batch_1000_p50_ms']:.3f} ms",
+        "",
+    ]
+    card_md = os.path.join(folder, CARD_FILE)
+    with open(card_md) as f:
+        text = f.read()
+    head, _, rest = text.partition(SPEED_HEADING)
+    tail = rest[rest.find("\n## "):] if rest and "\n## " in rest else ""
+    if not rest:  # first time: before the score tables
+        head, _, tail = text.partition(TABLES_HEADING)
+        tail = TABLES_HEADING + tail if tail else ""
+    with open(card_md, "w") as f:
+        f.write(head + "\n".join(section) + tail.lstrip("\n"))
+    print(f"wrote the figures into {card_md} and {card_json}")
+
+
+SPEED_HEADING = "## Serving speed"
+TABLES_HEADING = "## Against the realised shortfall"
 
 
 if __name__ == "__main__":

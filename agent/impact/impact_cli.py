@@ -8,6 +8,7 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ti.add_argument("--calibration-every", type=int, default=CALIBRATION_EVERY,
                     help="every k-th seed calibrates the quantiles (conformal offsets) instead of training")
     ti.add_argument("--trees", type=int, default=boost.n_estimators, help="boosting rounds per booster")
+    ti.add_argument("--component-trees", default=_per_component_text(boost.component_trees),
+                    help="rounds for some components' boosters instead of --trees, e.g. timing=2,temporary=3")
+    ti.add_argument("--component-learning-rate", default=_per_component_text(boost.component_learning_rate),
+                    help="learning rates for some components' boosters instead of --learning-rate, e.g. timing=0.01")
     ti.add_argument("--leaves", type=int, default=boost.num_leaves)
     ti.add_argument("--learning-rate", type=float, default=boost.learning_rate)
     ti.add_argument("--seed", type=int, default=boost.seed)
@@ -138,8 +143,33 @@ def _scenarios(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(",") if s.strip())
 
 
+def _per_component_text(values: Mapping[str, float]) -> str:
+    return ",".join(f"{name}={value:g}" for name, value in values.items())
+
+
+def _per_component(flag: str, text: str, parse: type[int] | type[float]) -> dict[str, Any]:
+    """A per-component flag's `NAME=VALUE,...` as {component: value}; TrainingError naming the item that is not."""
+    from agent.impact.impact_training import TrainingError
+
+    values: dict[str, Any] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError(item)
+            values[name.strip()] = parse(value.strip())
+        except ValueError:
+            example = "timing=2" if parse is int else "timing=0.01"
+            raise TrainingError(f"{flag}: {item!r} is not COMPONENT={parse.__name__.upper()} "
+                                f"(e.g. {example})") from None
+    return values
+
+
 def _cmd_train_impact(args: argparse.Namespace) -> int:
     from agent.impact.impact_training import TrainingError, load_rows, train, write_model
+    from strategies.impact.quantile_model import COMPONENTS
 
     try:
         if args.trees < 1 or args.leaves < 2 or not args.learning_rate > 0:
@@ -147,7 +177,14 @@ def _cmd_train_impact(args: argparse.Namespace) -> int:
         if args.calibration_every < 2:
             raise TrainingError(f"--calibration-every must be >= 2, got {args.calibration_every}")
         settings = BoostSettings(n_estimators=args.trees, num_leaves=args.leaves, learning_rate=args.learning_rate,
-                                 seed=args.seed)
+                                 seed=args.seed,
+                                 component_trees=_per_component("--component-trees", args.component_trees, int),
+                                 component_learning_rate=_per_component("--component-learning-rate",
+                                                                        args.component_learning_rate, float))
+        try:
+            settings.check(COMPONENTS)
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from exc
         data = Path(args.data)
         t0 = time.perf_counter()
         rows = load_rows(data)

@@ -14,7 +14,9 @@ import dataclasses
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -113,6 +115,7 @@ def run_job(settings: DataSettings, out: Path, *, executor: str = "ray", workers
         raise DataJobError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     if chunk < 1:
         raise DataJobError(f"chunk must be >= 1, got {chunk}")
+    _interruptible()
     runs = plan_runs(settings)
     out.mkdir(parents=True, exist_ok=True)
     _check_same_plan(out, settings)
@@ -145,6 +148,17 @@ def run_job(settings: DataSettings, out: Path, *, executor: str = "ray", workers
 
 
 Outcome = tuple[ImpactRun, dict[str, Any] | str]
+
+
+def _interruptible() -> None:
+    """Ctrl-C raises KeyboardInterrupt again, so a stopped job writes what it made and its card.
+
+    Importing QuickFIX's Python module (the backtester's engine imports it) puts SIGINT back to the operating
+    system's default at the C level, behind Python's back: `signal.getsignal` still names Python's handler, but the
+    first Ctrl-C killed the process outright and lost every record not yet in a part file. Setting the handler
+    Python holds again reinstalls it."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.getsignal(signal.SIGINT))
 
 
 def _guarded(run: ImpactRun) -> dict[str, Any] | str:
@@ -183,8 +197,13 @@ def _bounded(runs: Sequence[ImpactRun], limit: int, submit: Callable[[ImpactRun]
                 flight.append(submit(nxt))
 
 
+def _ignore_interrupt() -> None:
+    """In a worker: Ctrl-C reaches the whole process group, and the job's own process is the one that stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _in_processes(runs: Sequence[ImpactRun], workers: int | None) -> Iterator[Outcome]:
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt) as pool:
         owner: dict[Future[dict[str, Any] | str], ImpactRun] = {}
 
         def submit(run: ImpactRun) -> Future[dict[str, Any] | str]:
@@ -197,8 +216,11 @@ def _in_processes(runs: Sequence[ImpactRun], workers: int | None) -> Iterator[Ou
             done, rest = wait(flight, return_when=FIRST_COMPLETED)
             return list(done), list(rest)
 
-        yield from _bounded(runs, 2 * (workers or os.cpu_count() or 1), submit, wait_some,
-                            lambda f: (owner.pop(f), f.result()))
+        try:
+            yield from _bounded(runs, 2 * (workers or os.cpu_count() or 1), submit, wait_some,
+                                lambda f: (owner.pop(f), f.result()))
+        finally:  # stopped: the runs not started are dropped, the running ones end (seconds)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _on_ray(runs: Sequence[ImpactRun], workers: int | None, address: str | None) -> Iterator[Outcome]:

@@ -303,7 +303,8 @@ def train(rows: Rows, settings: BoostSettings, calibration_every: int = CALIBRAT
 def fit_baselines(tr: Rows, cal: Rows, te: Rows) -> tuple[dict[str, Forecast], dict[str, dict[str, float]]]:
     """Every parametric baseline fitted on the training rows as the boosters are: its law to the counterfactual
     impact (its quantiles of the impact from its own residuals), its total cost as that impact plus the timing
-    residuals' quantiles in units of σ·√T; both conformally shifted on the calibration rows like the boosters'."""
+    residuals' quantiles in units of σ·√T; both conformally shifted on the calibration rows like the boosters' (the
+    total in units of σ·√T)."""
     forecasts: dict[str, Forecast] = {}
     params: dict[str, dict[str, float]] = {}
     # Each law twice: with the history's σ, as desks use it, and with the boosters' σ today, so the comparison is
@@ -312,9 +313,13 @@ def fit_baselines(tr: Rows, cal: Rows, te: Rows) -> tuple[dict[str, Forecast], d
         for fresh in default_baselines():
             law = _LawForecast(fresh.fit(baseline_inputs(tr.features, today), tr.labels["impact"]), tr, today)
             impact_shift = conformal_shift(law.impact(cal), cal.labels["impact"], QUANTILES)
-            total_shift = conformal_shift(law.total(cal), cal.labels["total"], QUANTILES)
+            # The total's offsets in units of each row's σ√T, as the boosters' are in their scale (normalised).
+            cal_scale = _timing_scale(baseline_inputs(cal.features, today))
+            total_shift = conformal_shift(law.total(cal) / cal_scale[:, None], cal.labels["total"] / cal_scale,
+                                          QUANTILES)
+            te_scale = _timing_scale(baseline_inputs(te.features, today))
             name = law.fitted.name + (SIGMA_TODAY if today else "")
-            forecasts[name] = Forecast(sort_quantiles(law.total(te) + total_shift),
+            forecasts[name] = Forecast(sort_quantiles(law.total(te) + total_shift[None, :] * te_scale[:, None]),
                                        sort_quantiles(law.impact(te) + impact_shift))
             params[name] = law.fitted.params()
     return forecasts, params

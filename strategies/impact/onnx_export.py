@@ -36,8 +36,9 @@ IR_VERSION = 10
 # LightGBM's kZeroThreshold (meta.h: `const double kZeroThreshold = 1e-35f;`): at prediction it reads any
 # |x| <= this as 0.0, and "Zero"-missing splits send that band the default way.
 _ZERO_BAND = float(np.float32(1e-35))
+# Every node is BRANCH_LEQ (x < t is written x <= the double below t): ONNX Runtime walks an ensemble whose nodes
+# share one mode in a tight loop, and one other mode sends the whole ensemble down a per-node switch.
 _BRANCH_LEQ = 0
-_BRANCH_LT = 1
 # Objectives whose `predict` is the raw sum of leaf values; the others (exp, sigmoid, sqrt) apply a transform.
 _IDENTITY_OBJECTIVES = frozenset({"regression", "regression_l2", "regression_l1", "huber", "fair", "quantile", "mape"})
 _PROBE_SEED = 20240601
@@ -331,11 +332,13 @@ def _split_rule(node: Mapping[str, Any], where: str) -> tuple[int, float, bool]:
         raise ValueError(f"{where} has decision_type {node['decision_type']!r}; only '<=' is exported")
     threshold = float(node["threshold"])
     zero_goes_left = threshold >= 0.0
+    mode = _BRANCH_LEQ
     if -_ZERO_BAND <= threshold < _ZERO_BAND:
-        # A threshold inside the zero band splits the band's edge values as LightGBM does after reading them as 0.
-        mode, value = (_BRANCH_LEQ, _ZERO_BAND) if zero_goes_left else (_BRANCH_LT, -_ZERO_BAND)
+        # A threshold inside the zero band splits the band's edge values as LightGBM does after reading them as 0:
+        # the band goes left (x <= band) or right (x < -band, which is x <= the next double below -band).
+        value = _ZERO_BAND if zero_goes_left else float(np.nextafter(-_ZERO_BAND, -np.inf))
     else:
-        mode, value = _BRANCH_LEQ, threshold
+        value = threshold
     missing = node["missing_type"]
     default_left = bool(node["default_left"])
     if missing == "None":

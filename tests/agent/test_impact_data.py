@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +102,35 @@ def test_a_stopped_job_keeps_what_it_made_and_its_card_says_how_far_it_got(
         run_job(SMALL, tmp_path, executor="inline", chunk=50, progress=False)
     assert sorted(read_dataset(tmp_path).column("run_id").to_pylist()) == [0, 1]
     assert "records: 2 of 3 planned" in (tmp_path / "DATASET.md").read_text()
+
+
+def test_ctrl_c_stops_a_job_in_processes_and_keeps_what_it_made(tmp_path: Path) -> None:
+    """A real SIGINT to the job's whole process group, as a terminal's Ctrl-C sends it. Importing QuickFIX puts
+    SIGINT back to the default action, which killed the job outright and lost every record not yet in a part."""
+    out = tmp_path / "data"
+    argv = [sys.executable, "-m", "agent.cli", "data", "impact", "--runs", "40", "--out", str(out), "--executor",
+            "processes", "--workers", "2", "--max-horizon", "300", "--scenarios", "calm"]
+    job = subprocess.Popen(argv, stderr=subprocess.PIPE, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal starts it
+    assert job.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:  # until the progress bar shows three runs done
+        seen += os.read(job.stderr.fileno(), 4096)
+        done = [int(n) for n in re.findall(rb"(\d+)/40", seen)]
+        if done and max(done) >= 3:
+            break
+    else:
+        job.kill()
+        pytest.fail(f"the job showed no progress: {seen[-300:]!r}")
+    os.killpg(job.pid, signal.SIGINT)
+    try:
+        assert job.wait(timeout=60) == 130
+    finally:
+        job.kill()
+    made = read_dataset(out).column("run_id").to_pylist()
+    assert len(made) >= 3 and len(set(made)) == len(made)
+    assert f"records: {len(made)} of 40 planned" in (out / "DATASET.md").read_text()
 
 
 def test_the_arrival_view_is_kept_and_gives_the_same_features() -> None:

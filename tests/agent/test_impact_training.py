@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import onnx as onnx_lib
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -81,11 +82,17 @@ def test_train_evaluate_and_pretrade_commands(tmp_path: Path, capsys: pytest.Cap
     data = write_dataset(tmp_path / "data")
     model = tmp_path / "model"
     assert main(["train", "impact", "--data", str(data), "--out", str(model), "--trees", "20", "--leaves", "7",
-                 "--learning-rate", "0.2"]) == 0
+                 "--learning-rate", "0.2", "--component-trees", "timing=3"]) == 0
     out = capsys.readouterr().out
     assert "ONNX vs native" in out
     card = json.loads((model / "model_card.json").read_text())
     onnx = (model / "impact.onnx").read_bytes()
+    assert card["boost_settings"]["component_trees"] == {"timing": 3}
+    # Each booster is one TreeEnsemble node (boosters 7 to 13 are timing's): timing's have 3 trees, the others up to
+    # 20 (LightGBM stops a booster early when no leaf can split further).
+    trees = [len(next(a.ints for a in node.attribute if a.name == "tree_roots"))
+             for node in onnx_lib.load_from_string(onnx).graph.node if node.op_type == "TreeEnsemble"]
+    assert len(trees) == 28 and max(trees[7:14]) == 3 and max(trees[:7] + trees[14:]) == 20
     assert card["sha256"] == hashlib.sha256(onnx).hexdigest()
     assert card["scenarios"] == list(SCENARIOS) and card["counts"]["records"] == 2_400
     assert card["leave_one_scenario_out"]["mae_ratio"] < 0.8
@@ -120,6 +127,12 @@ def test_bad_requests_get_specific_errors_and_change_nothing(tmp_path: Path,
     assert "no part-*.parquet files" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
     data = write_dataset(tmp_path / "data", n=400)
+    for trees, says in (("timing", "is not COMPONENT=INT"), ("timing=0", "whole number >= 1"),
+                        ("spread=2", "trees given for spread")):
+        assert main(["train", "impact", "--data", str(data), "--out", str(tmp_path / "m"),
+                     "--component-trees", trees]) == 2
+        assert says in capsys.readouterr().err
+        assert not (tmp_path / "m").exists()
     with pytest.raises(TrainingError, match="training set is empty"):
         Split(SCENARIOS).masks(load_rows(data))
     one = tmp_path / "one"

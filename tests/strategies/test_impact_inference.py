@@ -90,12 +90,15 @@ def test_wrong_column_count_is_named(model: bytes) -> None:
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_feature_is_named_with_its_row(model: bytes, bad: float) -> None:
-    rows = finite_rows(4, seed=24)
+@pytest.mark.parametrize("count", [4, 400])  # a few values are checked in Python, a batch by numpy
+def test_non_finite_feature_is_named_with_its_row(model: bytes, bad: float, count: int) -> None:
+    rows = finite_rows(count, seed=24)
     rows[2, FEATURES.index("spread")] = bad
     rows[3, 0] = bad
     with pytest.raises(ImpactInputError, match=rf"feature 'spread' \(column 1\) is {bad} in row 2"):
         ImpactInference(model).predict(rows)
+    with pytest.raises(ImpactInputError, match=rf"feature 'spread' \(column 1\) is {bad} in row 0"):
+        ImpactInference(model).predict(rows[2])
 
 
 def test_from_file_round_trip(model: bytes, tmp_path: Path) -> None:

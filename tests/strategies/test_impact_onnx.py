@@ -107,6 +107,16 @@ def test_matches_lightgbm_exactly_at_every_threshold(boosters: list[lgb.Booster]
     assert compare_with_native(model, boosters, np.vstack([rows, integers, band])) <= EXACT
 
 
+def test_every_node_shares_one_mode(boosters: list[lgb.Booster], model: bytes) -> None:
+    """ONNX Runtime walks an ensemble whose nodes share one mode in a tight loop; the zero band's "x < -band" is
+    written "x <= the double below -band", so even these boosters (thresholds on the band's edges) need no other."""
+    assert any(n["threshold"] < 0 and n["threshold"] >= -ZERO_BAND for n in splits(boosters))
+    for node in onnx.load_from_string(model).graph.node:
+        if node.op_type == "TreeEnsemble":
+            modes = next(a for a in node.attribute if a.name == "nodes_modes")
+            assert set(onnx.numpy_helper.to_array(modes.t).tolist()) == {0}  # BRANCH_LEQ
+
+
 def test_matches_lightgbm_on_nan_rows(boosters: list[lgb.Booster], model: bytes) -> None:
     rows = synthetic_features(len(FEATURES) * 50, seed=11)
     for f in range(len(FEATURES)):
