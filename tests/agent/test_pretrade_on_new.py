@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 
+import onnx
 import pytest
 
 from agent.backtest.backtest import BacktestOrder, run_backtest, with_market_instruments
@@ -15,6 +16,7 @@ from agent.impact import pretrade
 from simulator.clock import SimClock
 from simulator.scenario import compile_scenario, load_scenario
 from simulator.scenario_market import scenario_market
+from strategies.impact import SHIPPED_MODEL
 from strategies.impact.inference import ImpactModelError
 
 ESTIMATE = re.compile(r"pre-trade (\w+): total (-?[\d.]+) bps \(5-95% (-?[\d.]+) to (-?[\d.]+)\), temporary "
@@ -70,3 +72,21 @@ def test_an_agent_told_to_estimate_refuses_to_start_without_its_model(tmp_path: 
 
     assert main(["agent", "--config", str(config)]) == 2
     assert "gone.onnx" in capsys.readouterr().err
+
+
+def test_a_model_whose_offsets_are_in_bps_is_refused_not_misread(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A model exported before normalised offsets held them in bps: read as units of each row's scale they would
+    move every quantile by a factor of the row's scale, so `pretrade` refuses it and says what to do."""
+    model = onnx.load(str(SHIPPED_MODEL))
+    props = {p.key: p.value for p in model.metadata_props if p.key != "calibration_units"}
+    onnx.helper.set_model_props(model, props)
+    older = tmp_path / "older.onnx"
+    onnx.save(model, str(older))
+    from agent.cli import main
+
+    argv = ["pretrade", "--symbol", "CRYPTOALPHA", "--side", "sell", "--qty", "50000", "--horizon", "1h",
+            "--model", str(older)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "offsets are in bps" in err and "train it again" in err
