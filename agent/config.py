@@ -190,19 +190,30 @@ class StrategyTagsConfig(BaseModel):
 
 
 class VenueNewsConfig(BaseModel):
-    """Where the venue's News (35=B) carries a sentiment score and an on-chain event's amount: custom tags agreed
-    with the venue (the bundled simulator's defaults); unset: that value is not read."""
+    """Where the venue's News (35=B) carries a sentiment score, an on-chain event's amount and an implied-volatility
+    update: custom tags agreed with the venue (the bundled simulator's defaults); unset: that value is not read."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sentiment_tag: Annotated[int, Field(ge=5000)] | None = 20101  # a score in [-1, 1], > 0 good for the price
     amount_tag: Annotated[int, Field(ge=5000)] | None = 20102  # units an on-chain transfer moved
+    implied_vol_tag: Annotated[int, Field(ge=5000)] | None = 20103  # annualised implied volatility, 0.76 = 76%
 
     @model_validator(mode="after")
     def _distinct(self) -> VenueNewsConfig:
-        if self.sentiment_tag is not None and self.sentiment_tag == self.amount_tag:
-            raise ValueError(f"sentiment_tag and amount_tag cannot share tag {self.sentiment_tag}")
+        seen: dict[int, str] = {}
+        for name, tag in (("sentiment_tag", self.sentiment_tag), ("amount_tag", self.amount_tag),
+                          ("implied_vol_tag", self.implied_vol_tag)):
+            if tag is not None and tag in seen:
+                raise ValueError(f"{seen[tag]} and {name} cannot share tag {tag}")
+            if tag is not None:
+                seen[tag] = name
         return self
+
+    @property
+    def tags(self) -> tuple[int | None, int | None, int | None]:
+        """(sentiment, amount, implied volatility) tags, as `parse_news` takes them."""
+        return self.sentiment_tag, self.amount_tag, self.implied_vol_tag
 
 
 class ImpactConfig(BaseModel):

@@ -185,7 +185,7 @@ class AgentRuntime:
                     submit(event, not isinstance(event, VenueSessionState))
 
             venue_app = VenueApplication(from_venue, list(instruments), cfg.market_data_depth, self.clock,
-                                         (cfg.venue_news.sentiment_tag, cfg.venue_news.amount_tag))
+                                         cfg.venue_news.tags)
 
             def deliver(command: Command) -> str | None:
                 if isinstance(command, OMS_COMMANDS):

@@ -1,4 +1,4 @@
-"""What a market publishes besides prices: headlines and on-chain events, each a `FeedEvent`.
+"""What a market publishes besides prices: headlines, on-chain events and its implied volatility, each a `FeedEvent`.
 
 A scenario compiles its events (`simulator/scenario_feed.py`); the in-process market hands them out as their time
 passes (`Market.drain_feed`), the FIX venue sends each as News (35=B, `simulator/fix_news_desk.py`) and a scenario's
@@ -23,20 +23,23 @@ class FeedKind(StrEnum):
 
     HEADLINE = "headline"
     ONCHAIN = "onchain"
+    IMPLIED_VOL = "implied_vol"
 
     @property
     def code(self) -> int:
         return _CODES[self]
 
 
-_CODES = {FeedKind.HEADLINE: FeedCode.HEADLINE, FeedKind.ONCHAIN: FeedCode.ONCHAIN}
+_CODES = {FeedKind.HEADLINE: FeedCode.HEADLINE, FeedKind.ONCHAIN: FeedCode.ONCHAIN,
+          FeedKind.IMPLIED_VOL: FeedCode.IMPLIED_VOL}
 
 
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
     """One published event. `time` is epoch seconds in a market, seconds since the session start in a compiled
-    scenario. `score` is a sentiment in [-1, 1] (> 0: good for the price); `amount` the units an on-chain event
-    moved (None for a headline)."""
+    scenario. `score` is a sentiment in [-1, 1] (> 0: good for the price; 0 for an implied-volatility update, which
+    carries none); `amount` the units an on-chain event moved (None otherwise); `implied_vol` the annualised implied
+    volatility an update publishes, a fraction (0.76 = 76%; None otherwise)."""
 
     time: float
     symbol: str
@@ -44,6 +47,7 @@ class FeedEvent:
     score: float
     text: str
     amount: int | None = None
+    implied_vol: float | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.time):
@@ -52,8 +56,15 @@ class FeedEvent:
             raise ValueError(f"score must be in [-1, 1], got {self.score}")
         if self.kind is FeedKind.ONCHAIN and (self.amount is None or self.amount <= 0):
             raise ValueError(f"an on-chain event moves an amount > 0, got {self.amount}")
-        if self.kind is FeedKind.HEADLINE and self.amount is not None:
-            raise ValueError("a headline has no amount")
+        if self.kind is not FeedKind.ONCHAIN and self.amount is not None:
+            raise ValueError(f"{self.kind.value} events carry no amount")
+        if self.kind is FeedKind.IMPLIED_VOL:
+            if self.implied_vol is None or not math.isfinite(self.implied_vol) or self.implied_vol <= 0.0:
+                raise ValueError(f"an implied-volatility update publishes a volatility > 0, got {self.implied_vol}")
+            if self.score != 0.0:
+                raise ValueError(f"an implied-volatility update has no sentiment, got {self.score}")
+        elif self.implied_vol is not None:
+            raise ValueError(f"{self.kind.value} events carry no implied volatility")
 
     def shifted(self, seconds: float) -> FeedEvent:
         """The same event `seconds` later (a scenario's offset onto a market's clock)."""

@@ -3,7 +3,8 @@
 A session gets an event once however many of its subscriptions cover the symbol; a session that asked for no
 market data in the symbol gets none. News is not the book's feed: it goes out during a market data outage too.
 Headline(148) and the one line of text (58) carry the event's text, OrigTime(42) its time, NoRelatedSym(146) its
-symbol; the sentiment score and an on-chain event's amount go in the custom tags of `FeedTags` (settings file).
+symbol; the sentiment score, an on-chain event's amount and an implied-volatility update's value (annualised, a
+fraction) go in the custom tags of `FeedTags` (settings file); an implied-volatility update carries no score.
 No Urgency(61): every event is Normal.
 """
 
@@ -39,8 +40,12 @@ class NewsDesk:
 
 
 def news_record(event: FeedEvent, tags: FeedTags) -> News:
-    """The News record of one feed event, its score and amount in `tags` (the in-process venue uses it too)."""
-    custom = [(tags.sentiment_score, f"{event.score:.4f}")]
+    """The News record of one feed event, its score, amount or implied volatility in `tags` (the in-process venue uses
+    it too)."""
+    if event.implied_vol is not None:
+        custom = [(tags.implied_vol, f"{event.implied_vol:.4f}")]
+    else:
+        custom = [(tags.sentiment_score, f"{event.score:.4f}")]
     if event.amount is not None:
         custom.append((tags.onchain_amount, str(event.amount)))
     return News(event.text, utc_timestamp(event.time), event.symbol, tuple(custom))

@@ -19,31 +19,38 @@ DEFAULT_SETTINGS = fix_config.path("simulator.cfg")
 USER_DEFINED_TAG_MIN = 5000
 """FIX reserves tags from 5000 up for user-defined fields; QuickFIX's dictionaries define none of them."""
 
-FEED_TAG_KEYS = {"sentiment_score": "SentimentScoreTag", "onchain_amount": "OnChainAmountTag"}
+FEED_TAG_KEYS = {"sentiment_score": "SentimentScoreTag", "onchain_amount": "OnChainAmountTag",
+                 "implied_vol": "ImpliedVolTag"}
 """FeedTags field -> its key in the settings file's [DEFAULT] section."""
 
 _UserTag = Annotated[int, Field(ge=USER_DEFINED_TAG_MIN)]
 
 
 class FeedTags(BaseModel):
-    """Where News (35=B) carries a feed event's sentiment score and an on-chain event's amount."""
+    """Where News (35=B) carries a feed event's sentiment score, an on-chain event's amount and an implied-volatility
+    update's value."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sentiment_score: _UserTag = 20101
     onchain_amount: _UserTag = 20102
+    implied_vol: _UserTag = 20103
 
     @model_validator(mode="after")
     def _distinct(self) -> FeedTags:
-        if self.sentiment_score == self.onchain_amount:
-            raise ValueError(f"{FEED_TAG_KEYS['onchain_amount']}: {self.onchain_amount} is already "
-                             f"{FEED_TAG_KEYS['sentiment_score']}; give each value its own tag")
+        seen: dict[int, str] = {}
+        for name in FEED_TAG_KEYS:
+            tag = getattr(self, name)
+            if tag in seen:
+                raise ValueError(f"{FEED_TAG_KEYS[name]}: {tag} is already {FEED_TAG_KEYS[seen[tag]]}; give each "
+                                 "value its own tag")
+            seen[tag] = name
         return self
 
 
 def feed_tags(settings_file: Path) -> FeedTags:
-    """The News custom tags a settings file sets in [DEFAULT] (SentimentScoreTag, OnChainAmountTag), defaults for
-    those it leaves out; ValueError naming the key for a bad one."""
+    """The News custom tags a settings file sets in [DEFAULT] (SentimentScoreTag, OnChainAmountTag, ImpliedVolTag),
+    defaults for those it leaves out; ValueError naming the key for a bad one."""
     settings = fix.SessionSettings(str(settings_file))
     defaults = settings.get()  # a reference into `settings`, which must outlive it
     given = {name: defaults.getString(key) for name, key in FEED_TAG_KEYS.items() if defaults.has(key)}

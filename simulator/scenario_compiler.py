@@ -3,7 +3,8 @@
 Segments are `segment_s` long, plus a boundary at every step, ramp end and implied-vol lead point so that
 steps land exactly; a ramp's value in a segment is its value at the segment's midpoint (its mean there).
 Consecutive identical segments are merged. Same scenario, same arrays: news jumps are drawn from the seed.
-Headlines and on-chain events become feed events and scheduled flows (`simulator/scenario_feed.py`).
+Headlines and on-chain events become feed events and scheduled flows; the implied-volatility column is published
+as feed events too (`CompiledScenario.published`, `simulator/scenario_feed.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from simulator.instruments import SymbolSpec
 from simulator.kernel.activity_profile import session_activity_profile
 from simulator.orders import Side
 from simulator.regime import FloatArray, Participants, RegimeSchedule
-from simulator.scenario_feed import compile_feeds
+from simulator.scenario_feed import compile_feeds, implied_vol_updates
 from simulator.scenario_schema import CHANNEL_BASE, Scenario, TimelineStep, annualised_vol
 from simulator.scheduled_flow import ScheduledFlow
 
@@ -42,8 +43,9 @@ class ScenarioOrder:
 
 @dataclass(frozen=True, slots=True)
 class CompiledScenario:
-    """Everything a backtest needs to run a scenario: the symbol, its regime schedule, seed, clock and order; the
-    feed events it publishes and the flows its on-chain events schedule (times: seconds since the session start)."""
+    """Everything a backtest needs to run a scenario: the symbol, its regime schedule, seed, clock and order; its
+    headlines and on-chain events (`feed`) and the flows the on-chain events schedule (times: seconds since the
+    session start). What its market publishes is `published`: those and the implied-volatility updates."""
 
     name: str
     description: str
@@ -56,6 +58,12 @@ class CompiledScenario:
     outages: tuple[tuple[float, float], ...] = ()  # market data outages: (from, until), seconds since the start
     feed: tuple[FeedEvent, ...] = ()  # in time order
     scheduled_flows: tuple[ScheduledFlow, ...] = ()
+
+    @property
+    def published(self) -> tuple[FeedEvent, ...]:
+        """Every event the scenario's market publishes, in time order: `feed` and the regime's implied-volatility
+        updates (`implied_vol_updates`)."""
+        return tuple(sorted((*self.feed, *implied_vol_updates(self.regime, self.symbol)), key=lambda e: e.time))
 
 
 def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledScenario:

@@ -11,6 +11,10 @@ On-chain: a transfer of `amount` units to exchanges, published at the step's `at
 `ScheduledFlow(at + lead, pressure, -1, amount)`, selling the background flow is to trade.
 Text: "CRYPTOALPHA: 250,000 moved to exchanges".
 
+Implied volatility: the regime's implied-volatility feed (`RegimeSchedule.implied_vol`, annualised; it leads the
+realised volatility by the scenario's `implied_vol.lead`), published at the session start and at every segment where
+its value (rounded to 4 decimals) changes. Text: "CRYPTOALPHA: implied volatility 76.42%".
+
 Scores are rounded to 4 decimals, as the FIX venue sends them. Times are seconds since the session start.
 """
 
@@ -22,6 +26,7 @@ import numpy as np
 
 from simulator.feed_events import FeedEvent, FeedKind
 from simulator.instruments import SymbolSpec
+from simulator.regime import RegimeSchedule
 from simulator.scenario_offsets import format_offset
 from simulator.scenario_schema import HeadlineSpec, OnChainSpec, Scenario
 from simulator.scheduled_flow import ScheduledFlow
@@ -63,6 +68,19 @@ def compile_feeds(scenario: Scenario, spec: SymbolSpec, jump_signs: Mapping[int,
             flows.append(ScheduledFlow(step.at + step.onchain.lead, step.onchain.pressure, -1, step.onchain.amount))
     events.sort(key=lambda e: e.time)
     return tuple(events), tuple(flows)
+
+
+def implied_vol_updates(regime: RegimeSchedule, spec: SymbolSpec) -> list[FeedEvent]:
+    """The implied-volatility feed as events: its value at the session start and each change after it."""
+    events: list[FeedEvent] = []
+    last = None
+    for start, value in zip(regime.times.tolist(), regime.implied_vol.tolist(), strict=True):
+        rounded = round(float(value), _DECIMALS)
+        if rounded != last and rounded > 0.0:
+            events.append(FeedEvent(float(start), spec.symbol, FeedKind.IMPLIED_VOL, 0.0,
+                                    f"{spec.symbol}: implied volatility {rounded:.2%}", implied_vol=rounded))
+            last = rounded
+    return events
 
 
 def _headline(seed: int, index: int, at: float, spec: SymbolSpec, headline: HeadlineSpec, sign: float) -> FeedEvent:

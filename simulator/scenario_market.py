@@ -24,14 +24,14 @@ def scenario_market(compiled: CompiledScenario, seed: int | None = None, start_t
     return simulated_market(compiled.seed if seed is None else seed, {symbol: compiled.symbol},
                             start_time=compiled.start_epoch if start_time is None else start_time,
                             warmup=SCENARIO_WARMUP_S, schedules={symbol: compiled.regime},
-                            feed_outages={symbol: compiled.outages}, feed=compiled.feed)
+                            feed_outages={symbol: compiled.outages}, feed=compiled.published)
 
 
 def scenario_session(compiled: CompiledScenario, seed: int | None = None, *, record_orders: bool = False) -> Tape:
     """The scenario's whole session recorded as a tape: the market `scenario_market` runs, without clients, and the
-    feed events it publishes (an empty feed table when it has none)."""
+    feed events it publishes (`CompiledScenario.published`)."""
     symbol = compiled.symbol.symbol
     seeds = symbol_seeds(compiled.seed if seed is None else seed, [symbol])
     tape = simulate_session(compiled.symbol, compiled.regime, seeds[symbol], compiled.start_epoch,
                             compiled.duration_s, warmup_s=SCENARIO_WARMUP_S, record_orders=record_orders)
-    return dataclasses.replace(tape, feed=feed_table(e.shifted(compiled.start_epoch) for e in compiled.feed))
+    return dataclasses.replace(tape, feed=feed_table(e.shifted(compiled.start_epoch) for e in compiled.published))

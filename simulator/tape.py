@@ -79,6 +79,7 @@ class FeedCode:
 
     HEADLINE = 0
     ONCHAIN = 1
+    IMPLIED_VOL = 2
 
 
 @dataclass(frozen=True)

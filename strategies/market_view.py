@@ -3,7 +3,8 @@
 The view is kept from the quotes the engine already receives (live from the venue's market data, in backtests from
 the simulator), so it is the same object in every host. It holds the book's top levels, and over recent windows the
 traded volume, the signed volume and the realised volatility of the mid; and the venue's news about the symbol
-(News, 35=B: headlines with a sentiment score, on-chain transfers with their amount) over the same memory.
+(News, 35=B: headlines with a sentiment score, on-chain transfers with their amount) over the same memory, and the
+latest value of the venue's implied-volatility feed (News carrying it, however old: the venue publishes changes).
 
 Trade signs: FIX market data does not say which side was the aggressor, so each sampling interval's volume is
 signed by bulk volume classification (Easley, López de Prado & O'Hara 2012, "Flow toxicity and liquidity in a
@@ -73,6 +74,9 @@ class MarketView:
         self._samples: deque[_Sample] = deque()
         self._signed = 0.0
         self._news: deque[News] = deque()
+        # The venue's latest implied-volatility update as (time, annualised value); it publishes only changes, so
+        # the latest is kept however old.
+        self.implied_vol: tuple[float, float] | None = None
 
     def on_quote(self, quote: Quote) -> None:
         """Take a quote of this symbol; a quote without both sides updates the book but not the samples."""
@@ -97,9 +101,15 @@ class MarketView:
             self._samples.popleft()
 
     def on_news(self, news: News) -> None:
-        """Take a news item about this symbol; items older than the memory (by the newest one's time) are dropped."""
+        """Take a news item about this symbol; items older than the memory (by the newest one's time) are dropped.
+        An implied-volatility update becomes `implied_vol` when it is the newest, and is not kept as news."""
         if news.symbol != self.symbol:
             raise ValueError(f"view of {self.symbol} got news of {news.symbol}")
+        if news.implied_vol is not None:
+            if self.implied_vol is None or news.time >= self.implied_vol[0]:
+                self.implied_vol = (news.time, news.implied_vol)
+            if news.score is None and news.amount is None:
+                return
         self._news.append(news)
         newest = max(n.time for n in self._news)
         while self._news and self._news[0].time < newest - self.memory_s:
@@ -202,6 +212,7 @@ class MarketView:
             "samples": [[s.time, s.log_mid, s.volume, s.signed] for s in self._samples],
             "news": [{"time": n.time, "headline": n.headline, "score": n.score, "amount": n.amount}
                      for n in self._news],
+            "implied_vol": None if self.implied_vol is None else list(self.implied_vol),
         }
 
     @classmethod
@@ -222,6 +233,11 @@ class MarketView:
             view._news.extend(News(view.symbol, float(n["time"]), str(n["headline"]), _opt_float(n["score"]),
                                    None if n["amount"] is None else int(n["amount"]))
                               for n in data.get("news", ()))
+            if (iv := data.get("implied_vol")) is not None:
+                when, value = float(iv[0]), float(iv[1])
+                if not (math.isfinite(value) and value > 0.0):
+                    raise ValueError(f"implied_vol must be > 0, got {value}")
+                view.implied_vol = (when, value)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a market view snapshot: {type(exc).__name__} {exc}") from exc
         return view

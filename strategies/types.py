@@ -81,14 +81,16 @@ QUOTE_LEVELS = 5
 @dataclass(frozen=True)
 class News:
     """A venue's news item about one symbol: its headline, when it was published (epoch seconds), the sentiment
-    score the venue attaches (in [-1, 1], > 0 good for the price; None when it sends none) and, for an on-chain
-    event, the amount it moved (None otherwise)."""
+    score the venue attaches (in [-1, 1], > 0 good for the price; None when it sends none), for an on-chain event
+    the amount it moved and, for an update of the venue's implied-volatility feed, the annualised implied volatility
+    (a fraction, 0.76 = 76%; None otherwise)."""
 
     symbol: str
     time: float
     headline: str
     score: float | None = None
     amount: int | None = None
+    implied_vol: float | None = None
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def run_backtest(cfg: AgentConfig, market: Market, order: BacktestOrder, *, step
             engine.dispatch(quote)
             if on_quote is not None:
                 on_quote(quote)
-        for news in venue.take_news(cfg.venue_news.sentiment_tag, cfg.venue_news.amount_tag):  # news goes out in
+        for news in venue.take_news(*cfg.venue_news.tags):  # news goes out in
             engine.dispatch(news)  # an outage too, as from the FIX venue
 
     start = t0 + order.start_offset_s

@@ -97,10 +97,11 @@ def parse_market_data(msg: fix.Message, timestamp: float) -> MdUpdate:
     return MdUpdate(snapshot, symbol, tuple(entries), timestamp)
 
 
-def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amount_tag: int | None) -> list[News]:
+def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amount_tag: int | None,
+               implied_vol_tag: int | None = None) -> list[News]:
     """News (35=B): one item per symbol in NoRelatedSym(146), at OrigTime(42) (else when it was received), with the
-    score and amount from the configured custom tags. ValueError naming the field when one is not readable: the
-    message is dropped whole."""
+    score, amount and implied volatility from the configured custom tags. ValueError naming the field when one is
+    not readable: the message is dropped whole."""
     headline = field(msg, 148) or ""
     orig = field(msg, 42)
     try:
@@ -119,6 +120,14 @@ def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amo
         if not raw.isdigit() or int(raw) <= 0:
             raise ValueError(f"News tag {amount_tag} (on-chain amount) must be a whole number > 0, got {raw!r}")
         amount = int(raw)
+    implied_vol = None
+    if implied_vol_tag is not None and (raw := field(msg, implied_vol_tag)) is not None:
+        try:
+            implied_vol = float(raw)
+        except ValueError:
+            implied_vol = math.nan
+        if not (math.isfinite(implied_vol) and implied_vol > 0.0):
+            raise ValueError(f"News tag {implied_vol_tag} (implied volatility) must be a number > 0, got {raw!r}")
     symbols = []
     group = fix.Group(146, 55)
     for i in range(1, _int(msg, 146) + 1):
@@ -130,7 +139,7 @@ def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amo
             symbols.append(symbol)
     if not symbols and (symbol := field(msg, Tag.SYMBOL)):
         symbols.append(symbol)
-    return [News(symbol, at, headline, score, amount) for symbol in symbols]
+    return [News(symbol, at, headline, score, amount, implied_vol) for symbol in symbols]
 
 
 def _order_message(msg_type: MsgType, cl_ord_id: str, symbol: str, side: str, now: float) -> fix.Message:

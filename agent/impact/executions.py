@@ -9,7 +9,8 @@ offset is given):
   `session_open_utc` (HH:MM) with `session_hours` (default: around the clock);
 - fills: `parent_id, time, qty, price`;
 - snapshots: `symbol, time, bid_px, bid_qty, ask_px, ask_qty, volume` (the venue's cumulative traded volume), and
-  optionally deeper levels `bid_px_2, bid_qty_2, ask_px_2, ask_qty_2` up to 5.
+  optionally deeper levels `bid_px_2, bid_qty_2, ask_px_2, ask_qty_2` up to 5, and `implied_vol` (the symbol's
+  implied volatility then, annualised, 0.76 = 76%; blank when there is none).
 
 Each parent becomes one record of the same shape `footprint data impact` writes: the features at its start from a
 market view fed with the symbol's snapshots (the same `impact_features` as everywhere), and its outcomes from its
@@ -38,7 +39,7 @@ from strategies.market_view import MarketView
 from strategies.schedules.vwap import VolumeProfile
 from strategies.shapes import TradingSession
 from strategies.twap import AGGRESSIONS
-from strategies.types import QUOTE_LEVELS, Quote, Side
+from strategies.types import QUOTE_LEVELS, News, Quote, Side
 
 MAX_REPORTED = 50
 REVERSION_S = 900.0
@@ -231,10 +232,25 @@ def read_fills(path: Path, parents: Mapping[str, DeskParent], problems: list[str
     return out
 
 
-def read_snapshots(path: Path, problems: list[str]) -> dict[str, list[Quote]]:
+@dataclass
+class Snapshots:
+    """A snapshots file: each symbol's quotes in time, and the implied volatility the rows carrying one gave."""
+
+    quotes: dict[str, list[Quote]]
+    implied_vol: dict[str, list[tuple[float, float]]]
+
+    def implied_vol_at(self, symbol: str, t: float) -> tuple[float, float] | None:
+        """The symbol's latest (time, implied volatility) at or before `t`; None when no row gave one."""
+        updates = self.implied_vol.get(symbol, [])
+        i = bisect.bisect_right([u for u, _ in updates], t)
+        return updates[i - 1] if i > 0 else None
+
+
+def read_snapshots(path: Path, problems: list[str]) -> Snapshots:
     rows = _Rows(path, read_table(path), ("symbol", "time", "bid_px", "bid_qty", "ask_px", "ask_qty", "volume"),
                  problems)
     out: dict[str, list[Quote]] = {}
+    implied: dict[str, list[tuple[float, float]]] = {}
     for line, row in enumerate(rows.rows, start=2):
         symbol = rows.get(line, row, "symbol", _nonempty, "must not be empty")
         t = rows.get(line, row, "time", _time, "must be epoch seconds or an ISO-8601 time")
@@ -258,12 +274,20 @@ def read_snapshots(path: Path, problems: list[str]) -> dict[str, list[Quote]]:
             problems.append(f"{rows.name} line {line}, field ask_px: the book is crossed (bid {bids[0][0]} >= ask "
                             f"{asks[0][0]})")
             ok = False
+        iv = None
+        if (row.get("implied_vol") or "").strip():
+            iv = rows.get(line, row, "implied_vol", _positive, "must be an annualised volatility > 0 (0.76 = 76%)")
+            ok = ok and iv is not None
         if ok:
             out.setdefault(symbol, []).append(Quote(symbol, bids[0][0], bids[0][1], asks[0][0], asks[0][1], t,
                                                     int(volume), tuple(bids), tuple(asks)))
+            if iv is not None:
+                implied.setdefault(symbol, []).append((t, iv))
     for quotes in out.values():
         quotes.sort(key=lambda q: q.timestamp)
-    return out
+    for updates in implied.values():
+        updates.sort()
+    return Snapshots(out, implied)
 
 
 def desk_records(parents_path: Path, fills_path: Path, snapshots_path: Path) -> list[dict[str, Any]]:
@@ -273,17 +297,18 @@ def desk_records(parents_path: Path, fills_path: Path, snapshots_path: Path) -> 
     by_id = {p.parent_id: p for p in parents}
     fills = read_fills(fills_path, by_id, problems)
     snapshots = read_snapshots(snapshots_path, problems)
-    paths = {symbol: _mid_path(quotes) for symbol, quotes in snapshots.items()}
+    paths = {symbol: _mid_path(quotes) for symbol, quotes in snapshots.quotes.items()}
     records = []
     for p in parents:
-        quotes = snapshots.get(p.symbol, [])
+        quotes = snapshots.quotes.get(p.symbol, [])
         if not quotes or quotes[0].timestamp > p.start:
             problems.append(f"{parents_path.name}: parent {p.parent_id}: no {p.symbol} snapshot at or before its start")
             continue
         if p.parent_id not in fills:
             problems.append(f"{parents_path.name}: parent {p.parent_id}: no fills")
             continue
-        records.append(_record(p, fills[p.parent_id], quotes, paths[p.symbol]))
+        records.append(_record(p, fills[p.parent_id], quotes, paths[p.symbol],
+                               snapshots.implied_vol_at(p.symbol, p.start)))
     if problems:
         raise ExecutionsError(problems)
     return records
@@ -297,13 +322,16 @@ def _mid_path(quotes: list[Quote]) -> MidPath:
     return path
 
 
-def _record(p: DeskParent, fills: list[tuple[float, float, float]], quotes: list[Quote], mids: MidPath
-            ) -> dict[str, Any]:
+def _record(p: DeskParent, fills: list[tuple[float, float, float]], quotes: list[Quote], mids: MidPath,
+            implied_vol: tuple[float, float] | None) -> dict[str, Any]:
     history = SymbolHistory(p.adv, p.daily_vol, p.session)
     view = MarketView(p.symbol, day_s=history.trading_day_s)
     first = bisect.bisect_left(mids.times, p.start - view.memory_s)
     for q in quotes[first:bisect.bisect_right(mids.times, p.start)]:
         view.on_quote(q)
+    if implied_vol is not None:
+        when, value = implied_vol
+        view.on_news(News(p.symbol, when, f"{p.symbol}: implied volatility", implied_vol=value))
     order = OrderSpec(p.side, p.qty, p.end - p.start, p.strategy, AGGRESSIONS[p.aggression],
                       p.urgency if p.strategy == "IS" else 0.0)
     features = impact_features(order, history, view, p.start)

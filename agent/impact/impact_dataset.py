@@ -122,6 +122,7 @@ def run_job(settings: DataSettings, out: Path, *, executor: str = "ray", workers
     done = done_run_ids(out)
     todo = [r for r in runs if r.run_id not in done]
     report = JobReport(skipped=len(runs) - len(todo))
+    write_card(out, settings, command)  # first, so a job killed outright (no finally) still leaves how it was made
     wall0 = time.perf_counter()
     results = _fan_out(todo, executor, workers, ray_address)
     pending: list[dict[str, Any]] = []
@@ -129,16 +130,19 @@ def run_job(settings: DataSettings, out: Path, *, executor: str = "ray", workers
                file=sys.stderr)
     try:
         for run, outcome in results:
-            bar.update(1)
             if isinstance(outcome, str):
                 report.failed.append((run.run_id, outcome))
                 _append_error(out, run, outcome)
-                continue
-            pending.append(outcome)
+            else:
+                pending.append(outcome)
+            bar.update(1)  # after the record is held: the bar never counts one a Ctrl-C could lose
             if len(pending) >= chunk:
                 report.written += _write_part(out, pending)
                 pending = []
     finally:  # stopped or not, what was made is written and the card says how far the job got
+        if pending:  # less any a Ctrl-C caught between a part's rename and `pending = []`: on disk already
+            on_disk = done_run_ids(out)
+            pending = [r for r in pending if r["run_id"] not in on_disk]
         if pending:
             report.written += _write_part(out, pending)
         bar.close()

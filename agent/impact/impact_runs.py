@@ -104,29 +104,39 @@ def order_spec(run: ImpactRun, qty: int, cfg: AgentConfig) -> OrderSpec:
 class RecordFeatures:
     """The current features module's row for a record made earlier, from the arrival view it keeps: what lets a
     changed `FEATURE_NAMES` learn from the same runs without simulating them again. Each scenario's history (its
-    ADV, volatility and session, as `run_impact` read them) is built once."""
+    ADV, volatility and session, as `run_impact` read them) is built once.
+
+    A view kept before the venue published implied volatility (its snapshot has no `implied_vol`) is given the
+    scenario's last implied-volatility update at or before the record's start: the feed is the scenario's, the same
+    for every seed, and publishing it changes nothing in the market, so the view would have held exactly that."""
 
     def __init__(self) -> None:
-        self._history: dict[str, tuple[SymbolHistory, float]] = {}
+        self._history: dict[str, tuple[SymbolHistory, float, list[tuple[float, float]]]] = {}
 
-    def _scenario(self, scenario: str, seed: int) -> tuple[SymbolHistory, float]:
-        """The scenario's history and its market's start time."""
+    def _scenario(self, scenario: str, seed: int) -> tuple[SymbolHistory, float, list[tuple[float, float]]]:
+        """The scenario's history, its market's start time and its implied-volatility updates (session seconds)."""
         if scenario not in self._history:
             compiled = compile_scenario(load_scenario(scenario))
             market = scenario_market(compiled, seed)
+            updates = [(e.time, e.implied_vol) for e in compiled.published if e.implied_vol is not None]
             self._history[scenario] = (history_of(compiled, with_market_instruments(load_config(), market)),
-                                       market.now)
+                                       market.now, updates)
         return self._history[scenario]
 
     def row(self, record: Mapping[str, Any]) -> F64:
         """FEATURE_NAMES for one record (a mapping with the ImpactRun fields, qty, catch_up_slices and
         arrival_view); ValueError naming what is missing or unreadable."""
         try:
-            view = MarketView.from_snapshot(json.loads(str(record["arrival_view"])))
-            history, t0 = self._scenario(str(record["scenario"]), int(record["seed"]))
+            snapshot = json.loads(str(record["arrival_view"]))
+            view = MarketView.from_snapshot(snapshot)
+            history, t0, updates = self._scenario(str(record["scenario"]), int(record["seed"]))
+            start = float(record["start_s"])
+            if "implied_vol" not in snapshot:
+                published = [(t, v) for t, v in updates if t <= start]
+                view.implied_vol = (t0 + published[-1][0], published[-1][1]) if published else None
             order = OrderSpec(_record_side(record["side"]), float(record["qty"]), float(record["horizon_s"]),
                               str(record["strategy"]), float(record["catch_up_slices"]), float(record["urgency"]))
-            return impact_features(order, history, view, t0 + float(record["start_s"]))
+            return impact_features(order, history, view, t0 + start)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"record {record.get('run_id', '?')}: cannot rebuild its features ({exc})") from exc
 

@@ -52,6 +52,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "flow_60m",
     "rv_60m_ratio",  # from one-minute returns over the last hour (what the view has seen of it): steadier
     "bv_60m_ratio",  # the same returns' bipower volatility: jump-robust, the diffusive part (σ today's estimate)
+    "iv_ratio",  # the venue's implied volatility over the history's, annualised alike (1 when it publishes none)
     "trend_5m",  # the mid's move over 5 min, times our side, in sigmas of that window: > 0 when it went the way we
     # trade (up for a buy), as when others trade our way
     "trend_30m",
@@ -82,6 +83,13 @@ class SymbolHistory:
             raise FeatureError(f"adv must be finite and > 0, got {self.adv}")
         if not (math.isfinite(self.daily_vol) and self.daily_vol > 0):
             raise FeatureError(f"daily_vol must be finite and > 0, got {self.daily_vol}")
+
+    @property
+    def annual_vol(self) -> float:
+        """The daily volatility annualised over the trading days of a year: 365 around the clock (no session, or one
+        a whole day long), 252 for a shorter session."""
+        around_the_clock = self.session is None or self.session.profile.session_s >= 86_400.0
+        return self.daily_vol * math.sqrt(365.0 if around_the_clock else 252.0)
 
     @property
     def trading_day_s(self) -> float:
@@ -177,6 +185,7 @@ def impact_features(order: OrderSpec, history: SymbolHistory, view: MarketView, 
         "flow_60m": order.side.sign * hour.imbalance,
         "rv_60m_ratio": rv_ratio(view.realised_vol(HOUR_WINDOW_S, RV_STEP_S)),
         "bv_60m_ratio": rv_ratio(view.bipower_vol(HOUR_WINDOW_S, RV_STEP_S)),
+        "iv_ratio": view.implied_vol[1] / history.annual_vol if view.implied_vol is not None else 1.0,
         "trend_5m": trend(SHORT_WINDOW_S),
         "trend_30m": trend(LONG_WINDOW_S),
         "session_left_days": history.session_left_s(now) / day_s,

@@ -50,6 +50,8 @@ def test_agent_instruments_match_the_simulator_universe() -> None:
         ("[implementation_shortfall]\nurgency = -1", "implementation_shortfall.urgency"),
         ("[strategy_tags]\nurgency = 847", "strategy_tags.urgency"),
         ("[strategy_tags]\nurgency = 7005\nparticipation = 7005", "cannot share tag 7005"),
+        ("[venue_news]\nimplied_vol_tag = 20101", "sentiment_tag and implied_vol_tag cannot share tag 20101"),
+        ("[venue_news]\nimplied_vol_tag = 42", "venue_news.implied_vol_tag"),
         ("[pov]\nparticipation = 0", "pov.participation"),
         ('[impact]\ndevice = "tpu"', "impact.device"),
         ("[[instruments]]\nsymbol = \"X\"\ntick_size = 1\nlot_size = 1\ndaily_vol = 0", "instruments.0.daily_vol"),

@@ -25,32 +25,37 @@ RUNS = [ImpactRun(0, "calm", 101, "buy", 0.005, 600.0, 600.0, "TWAP", "aggressiv
         ImpactRun(1, "calm", 101, "sell", 0.002, 900.0, 2_460.0, "IS", "balanced", 2.0, reversion_s=120.0)]
 SNAPSHOT = ["symbol", "time", "bid_px", "bid_qty", "ask_px", "ask_qty", "volume",
             *(f"{s}_{k}_{n}" for n in range(2, 6) for s, k in (("bid", "px"), ("bid", "qty"), ("ask", "px"),
-                                                                ("ask", "qty")))]
+                                                                ("ask", "qty"))), "implied_vol"]
 
 
-def _snapshot_row(q: Quote) -> list[object]:
+def _snapshot_row(q: Quote, implied_vol: float | None) -> list[object]:
     deeper: list[object] = []
     for n in range(1, 5):  # levels 2 to 5: bid px, bid qty, ask px, ask qty
         for book in (q.bids, q.asks):
             deeper += [repr(book[n][0]), book[n][1]] if n < len(book) else ["", ""]
-    return [q.symbol, repr(q.timestamp), repr(q.bid_px), q.bid_qty, repr(q.ask_px), q.ask_qty, q.volume, *deeper]
+    return [q.symbol, repr(q.timestamp), repr(q.bid_px), q.bid_qty, repr(q.ask_px), q.ask_qty, q.volume, *deeper,
+            "" if implied_vol is None else repr(implied_vol)]
 
 
 class Recorder(MarketView):
-    """A market view that also keeps every quote it is shown: the desk's snapshots."""
+    """A market view that also keeps every quote it is shown, with the implied volatility known then: the desk's
+    snapshots."""
 
     def __init__(self, symbol: str) -> None:
         super().__init__(symbol)
-        self.seen: list[Quote] = []
+        self.seen: list[tuple[Quote, float | None]] = []
+
+    def _keep(self, quote: Quote) -> None:
+        self.seen.append((quote, None if self.implied_vol is None else self.implied_vol[1]))
 
     def on_quote(self, quote: Quote) -> None:
-        self.seen.append(quote)
+        self._keep(quote)
         super().on_quote(quote)
 
     def on_grid(self, quote: Quote) -> None:
         """During the parent: the quotes on the 10-s grid only, as a desk sampling its feed would keep."""
         if quote.timestamp % 10 == 0:
-            self.seen.append(quote)
+            self._keep(quote)
 
 
 def desk_files(folder: Path) -> Path:
@@ -77,7 +82,7 @@ def desk_files(folder: Path) -> Path:
         parents.append([f"P{run.run_id}", "CRYPTOALPHA", run.side, qty, repr(start), repr(end), run.strategy,
                         history.adv, history.daily_vol, run.aggression, run.urgency])
         fills += [[f"P{run.run_id}", repr(t), q, repr(p)] for t, q, p in result.fills]
-    snapshots += [_snapshot_row(q) for q in recorder.seen]
+    snapshots += [_snapshot_row(q, iv) for q, iv in recorder.seen]
     for name, rows in (("parents.csv", parents), ("fills.csv", fills), ("snapshots.csv", snapshots)):
         with (folder / name).open("w", newline="") as f:
             csv.writer(f).writerows(rows)
@@ -116,8 +121,9 @@ def test_every_bad_row_is_reported_by_file_line_and_field(tmp_path: Path,
         "C,X,sell,100,2020-01-01T00:00:00,2020-01-01T01:00:00,POV,1e6,0.02,25:00,6.5\n"
         "A,X,buy,100,1000,2000,TWAP,1e6,0.02,,\n")
     (tmp_path / "fills.csv").write_text("parent_id,time,qty,price\nA,1500,100,10.01\nZ,1500,5,10\nA,1600,-1,10\n")
-    (tmp_path / "snapshots.csv").write_text("symbol,time,bid_px,bid_qty,ask_px,ask_qty,volume\n"
-                                            "X,900,9.99,100,10.01,100,0\nX,950,10.02,100,10.01,100,5\n")
+    (tmp_path / "snapshots.csv").write_text("symbol,time,bid_px,bid_qty,ask_px,ask_qty,volume,implied_vol\n"
+                                            "X,900,9.99,100,10.01,100,0,\nX,950,10.02,100,10.01,100,5,0.8\n"
+                                            "X,960,9.99,100,10.01,100,6,-0.5\n")
     with pytest.raises(ExecutionsError) as caught:
         desk_records(tmp_path / "parents.csv", tmp_path / "fills.csv", tmp_path / "snapshots.csv")
     problems = caught.value.problems
@@ -129,6 +135,8 @@ def test_every_bad_row_is_reported_by_file_line_and_field(tmp_path: Path,
     assert "fills.csv line 3, field parent_id: no parent 'Z' in the parents file" in problems
     assert "fills.csv line 4, field qty: must be a number > 0, got '-1'" in problems
     assert any(p.startswith("snapshots.csv line 3, field ask_px: the book is crossed") for p in problems)
+    assert ("snapshots.csv line 4, field implied_vol: must be an annualised volatility > 0 (0.76 = 76%), got '-0.5'"
+            in problems)
     out = tmp_path / "out"
     assert main(["data", "executions", "--parents", str(tmp_path / "parents.csv"), "--fills",
                  str(tmp_path / "fills.csv"), "--snapshots", str(tmp_path / "snapshots.csv"), "--out", str(out)]) == 2

@@ -104,6 +104,17 @@ def test_a_stopped_job_keeps_what_it_made_and_its_card_says_how_far_it_got(
     assert "records: 2 of 3 planned" in (tmp_path / "DATASET.md").read_text()
 
 
+def test_the_card_is_written_before_the_first_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A job killed outright (SIGKILL, a machine going away) runs no finally: the card must already be there.
+    def killed(runs: object, *args: object) -> object:
+        assert "Made by `footprint data impact --runs 3`" in (tmp_path / "DATASET.md").read_text()
+        raise SystemExit(137)
+
+    monkeypatch.setattr(impact_dataset, "_fan_out", killed)
+    with pytest.raises(SystemExit):
+        run_job(SMALL, tmp_path, executor="inline", progress=False, command="footprint data impact --runs 3")
+
+
 def test_ctrl_c_stops_a_job_in_processes_and_keeps_what_it_made(tmp_path: Path) -> None:
     """A real SIGINT to the job's whole process group, as a terminal's Ctrl-C sends it. Importing QuickFIX puts
     SIGINT back to the default action, which killed the job outright and lost every record not yet in a part."""
@@ -147,6 +158,21 @@ def test_the_arrival_view_is_kept_and_gives_the_same_features() -> None:
     assert list(RecordFeatures().row(record)) == [record[name] for name in FEATURE_NAMES]
     with pytest.raises(ValueError, match="record 0: cannot rebuild its features"):
         RecordFeatures().row({**record, "arrival_view": "{}"})
+
+
+def test_the_venues_implied_volatility_reaches_the_features_and_an_older_view_is_given_the_same() -> None:
+    # Five minutes into the flash crash (at 15m): the implied volatility prices what is left of it.
+    run = ImpactRun(0, "flash_crash", 101, "buy", 0.001, 300.0, 1_200.0, "TWAP", "passive", 0.0, reversion_s=60.0)
+    record = run_impact(run)
+    snapshot = json.loads(record["arrival_view"])
+    compiled = compile_scenario(load_scenario("flash_crash"))
+    published = [e for e in compiled.published if e.implied_vol is not None and e.time <= run.start_s]
+    assert snapshot["implied_vol"] == [compiled.start_epoch + published[-1].time, published[-1].implied_vol]
+    assert record["iv_ratio"] > 1.5  # the crash's volatility, still priced
+    # A record kept before the venue published it: its view lacks the value, and rebuilding gives the same row.
+    del snapshot["implied_vol"]
+    older = {**record, "arrival_view": json.dumps(snapshot)}
+    assert list(RecordFeatures().row(older)) == [record[name] for name in FEATURE_NAMES]
 
 
 def test_training_rebuilds_every_records_features_from_its_arrival_view(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def synthetic_records(n: int, seed: int = 5) -> dict[str, np.ndarray]:
     cols.update({"q_over_adv": q, "log_q_over_adv": np.log(q), "sigma_bps": sigma, "sqrt_law_bps": sigma * np.sqrt(q),
                  "horizon_days": horizon, "participation": q / horizon, "spread_bps": rng.uniform(2, 8, n),
                  "catch_up_slices": catch_up, "rv_60m_ratio": np.ones(n),
-                 "bv_60m_ratio": np.ones(n)})  # today as volatile as the history
+                 "bv_60m_ratio": np.ones(n), "iv_ratio": np.ones(n)})  # today as volatile as the history
     aggression = np.where(catch_up == 0.0, 2.0, np.where(catch_up == 0.5, 1.0, 0.4))
     impact = 0.6 * sigma * np.sqrt(q) * aggression
     total = impact + sigma * np.sqrt(horizon) * 0.3 * rng.standard_normal(n)

@@ -1,5 +1,6 @@
-"""The venue's News (35=B) reaches the agent: read from FIX (score and amount in configured custom tags), into the
-engine, into the symbol's market view; in backtests the in-process venue publishes the scenario's feed the same way."""
+"""The venue's News (35=B) reaches the agent: read from FIX (score, amount and implied volatility in configured custom
+tags), into the engine, into the symbol's market view; in backtests the in-process venue publishes the scenario's feed
+the same way."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from strategies.types import News
 T = 1_700_000_000.0
 HEADLINE = FeedEvent(T, "CRYPTOALPHA", FeedKind.HEADLINE, 0.6234, "CRYPTOALPHA: release in 10m")
 ONCHAIN = FeedEvent(T + 2.5, "CRYPTOALPHA", FeedKind.ONCHAIN, -0.6, "CRYPTOALPHA: 120,000 moved", 120_000)
+IMPLIED = FeedEvent(T + 5.0, "CRYPTOALPHA", FeedKind.IMPLIED_VOL, 0.0, "CRYPTOALPHA: implied volatility 91.70%",
+                    implied_vol=0.917)
 
 
 def wire(event: FeedEvent, tags: FeedTags | None = None) -> fix.Message:
@@ -36,6 +39,17 @@ def test_headline_and_onchain_event_are_read_with_score_and_amount() -> None:
     assert headline == News("CRYPTOALPHA", T, HEADLINE.text, 0.6234, None)
     (onchain,) = parse_news(wire(ONCHAIN), T + 99, 20101, 20102)
     assert onchain == News("CRYPTOALPHA", T + 2.5, ONCHAIN.text, -0.6, 120_000)
+
+
+def test_an_implied_volatility_update_is_read_from_its_tag_and_carries_no_score() -> None:
+    msg = wire(IMPLIED)
+    assert msg.isSetField(20103) and not msg.isSetField(20101)
+    (implied,) = parse_news(msg, T + 99, 20101, 20102, 20103)
+    assert implied == News("CRYPTOALPHA", T + 5.0, IMPLIED.text, None, None, 0.917)
+    (unread,) = parse_news(wire(IMPLIED), T, 20101, 20102)  # the tag not configured: the value is not read
+    assert unread.implied_vol is None
+    (moved,) = parse_news(wire(IMPLIED, FeedTags(implied_vol=20777)), T, 20101, 20102, 20777)
+    assert moved.implied_vol == 0.917
 
 
 def test_without_the_data_dictionary_the_symbol_is_still_read() -> None:
@@ -57,6 +71,9 @@ def test_unconfigured_or_other_tags_leave_the_score_out() -> None:
     (20101, "up", "20101 (sentiment score) must be a number in [-1, 1], got 'up'"),
     (20101, "nan", "20101 (sentiment score)"),
     (20102, "-3", "20102 (on-chain amount) must be a whole number > 0, got '-3'"),
+    (20103, "0", "20103 (implied volatility) must be a number > 0, got '0'"),
+    (20103, "high", "20103 (implied volatility) must be a number > 0, got 'high'"),
+    (20103, "inf", "20103 (implied volatility) must be a number > 0, got 'inf'"),
     (42, "yesterday", "OrigTime(42) is not a UTCTimestamp: 'yesterday'"),
 ])
 def test_a_bad_score_amount_or_time_names_its_tag(tag: int, value: str, message: str) -> None:
@@ -64,7 +81,7 @@ def test_a_bad_score_amount_or_time_names_its_tag(tag: int, value: str, message:
     msg.setField(tag, value)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
                        .replace("]", r"\]")):
-        parse_news(msg, T, 20101, 20102)
+        parse_news(msg, T, 20101, 20102, 20103)
 
 
 def test_news_reaches_the_symbols_view_and_the_journal_round_trips_it() -> None:
@@ -78,6 +95,11 @@ def test_news_reaches_the_symbols_view_and_the_journal_round_trips_it() -> None:
     assert view.sentiment(300.0, h.clock.now()) == pytest.approx(0.1)
     assert view.sentiment(45.0, h.clock.now()) == pytest.approx(-0.3)
     assert decode(*encode(news)) == news  # a journaled event: replay sees it again
+    implied = News("CRYPTOALPHA", h.clock.now() - 10, "CRYPTOALPHA: implied volatility 91.70%", None, None, 0.917)
+    h.send(implied)
+    assert view.implied_vol == (h.clock.now() - 10, 0.917)
+    assert len(view.news(300.0, h.clock.now())) == 2  # an update of the feed's value is not a headline
+    assert decode(*encode(implied)) == implied
 
 
 def test_a_backtest_venue_publishes_the_scenarios_feed_once() -> None:
@@ -85,7 +107,12 @@ def test_a_backtest_venue_publishes_the_scenarios_feed_once() -> None:
     market = scenario_market(compiled, compiled.seed)
     venue = SimVenue(market)
     market.advance(market.now + compiled.duration_s)
-    (headline,) = venue.take_news()
+    news = venue.take_news()
+    (headline,) = [n for n in news if n.implied_vol is None]
     assert headline.symbol == compiled.symbol.symbol and headline.score is not None
     assert "scheduled release" in headline.headline
+    implied = [n for n in news if n.implied_vol is not None]
+    published = [e for e in compiled.published if e.implied_vol is not None]
+    assert [n.implied_vol for n in implied] == [e.implied_vol for e in published] and len(implied) > 10
+    assert all(n.score is None for n in implied)
     assert venue.take_news() == []  # each event once

@@ -90,11 +90,33 @@ def test_the_custom_tags_are_the_settings_files(tmp_path: Path) -> None:
         venue.stop()
 
 
+def test_an_implied_volatility_update_goes_out_in_its_own_tag_without_a_score(tmp_path: Path) -> None:
+    clock = SimClock(START)
+    implied = FeedEvent(START + 2.0, COIN, FeedKind.IMPLIED_VOL, 0.0, "CRYPTOALPHA: implied volatility 91.70%",
+                        implied_vol=0.917)
+    market = Market(DEFAULT_UNIVERSE, QuietFlow(), start_time=START, feed=[implied])
+    venue = start_venue(tmp_path, market, clock, overrides={"ImpliedVolTag": "20777"})
+    a = SimFixClient(venue.port, tmp_path / "clients", "FOOTPRINT", settings=agent_venue_validation())
+    try:
+        a.start()
+        a.send(market_data_request("MD1", [COIN], 1))
+        a.wait_for(lambda m: get(m, 35) == "W")
+        clock.advance(5.0)
+        news = a.wait_for(lambda m: get(m, 35) == "B")
+        assert fields(news, 148, 55, 20777) == (implied.text, COIN, "0.9170")
+        assert get(news, 20101) is None and get(news, 20103) is None
+        assert not [m for m in a.snapshot_of_messages() if get(m, 35) == "3"]  # the agent's session takes it
+    finally:
+        a.stop()
+        venue.stop()
+
+
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"SentimentScoreTag": "58"}, r"SentimentScoreTag: must be a whole number >= 5000 \(a user-defined tag\), "
                                   r"got '58'"),
     ({"OnChainAmountTag": "x"}, r"OnChainAmountTag: must be a whole number >= 5000"),
     ({"OnChainAmountTag": "20101"}, r"OnChainAmountTag: 20101 is already SentimentScoreTag"),
+    ({"ImpliedVolTag": "20102"}, r"ImpliedVolTag: 20102 is already OnChainAmountTag"),
 ])
 def test_a_bad_custom_tag_is_refused_naming_the_key(tmp_path: Path, overrides: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -1,8 +1,9 @@
-"""A scenario's feeds: headline and on-chain fields, their compiled events and flows, and where they are published
-(the in-process market, the recorded tape)."""
+"""A scenario's feeds: headline and on-chain fields, their compiled events and flows, the implied-volatility updates,
+and where they are published (the in-process market, the recorded tape)."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from simulator.feed_events import FeedEvent, FeedKind
 from simulator.scenario import CompiledScenario, ScenarioError, compile_scenario, load_scenario
-from simulator.scenario_feed import HEADLINE_SCORE_RANGE
+from simulator.scenario_feed import HEADLINE_SCORE_RANGE, implied_vol_updates
 from simulator.scenario_market import scenario_market, scenario_session
 from simulator.scheduled_flow import ScheduledFlow
 from simulator.tape import FeedCode
@@ -176,6 +177,8 @@ def test_the_scenario_market_publishes_the_feed_on_its_clock(tmp_path: Path) -> 
     scenario = compiled(tmp_path, SHORT, duration="10m")
     start = 1_800_000_000.0
     market = scenario_market(scenario, start_time=start)
+    (implied,) = market.drain_feed()  # the implied volatility, published from the start
+    assert implied == scenario.published[0].shifted(start) and implied.kind is FeedKind.IMPLIED_VOL
     assert market.drain_feed() == []
     market.advance(start + 60.0)
     (headline,) = market.drain_feed()
@@ -191,11 +194,12 @@ def test_the_scenario_tape_records_the_feed_and_exports_it(tmp_path: Path) -> No
     tape = scenario_session(scenario, 3)
     assert tape.feed is not None
     start = scenario.start_epoch
-    assert tape.feed.time.tolist() == [start + 60.0, start + 180.0]
-    assert tape.feed.kind.tolist() == [FeedCode.HEADLINE, FeedCode.ONCHAIN]
-    assert tape.feed.score.tolist() == [e.score for e in scenario.feed]
-    assert tape.feed.amount.tolist() == [0, 5000]
-    assert tape.feed.text.tolist() == [e.text for e in scenario.feed]
+    assert tape.feed.time.tolist() == [start, start + 60.0, start + 180.0]
+    assert tape.feed.kind.tolist() == [FeedCode.IMPLIED_VOL, FeedCode.HEADLINE, FeedCode.ONCHAIN]
+    assert tape.feed.score.tolist() == [0.0, *(e.score for e in scenario.feed)]
+    assert tape.feed.amount.tolist() == [0, 0, 5000]
+    assert tape.feed.text.tolist() == [e.text for e in scenario.published]
+    assert tape.feed.text[0] == "CRYPTOALPHA: implied volatility 76.42%"
     paths = write_tape(tape, tmp_path / "tape")
     assert tmp_path / "tape" / "feed.parquet" in paths
     back = read_tape(tmp_path / "tape").feed
@@ -203,23 +207,46 @@ def test_the_scenario_tape_records_the_feed_and_exports_it(tmp_path: Path) -> No
     assert back.time.tolist() == tape.feed.time.tolist()
 
 
-def test_a_scenario_without_feeds_records_an_empty_feed(tmp_path: Path) -> None:
+def test_a_scenario_without_headlines_records_only_its_implied_volatility(tmp_path: Path) -> None:
     tape = scenario_session(compiled(tmp_path, "", duration="2m"), 3)
-    assert tape.feed is not None and len(tape.feed.time) == 0 and tape.feed.text.dtype == object
+    assert tape.feed is not None and tape.feed.kind.tolist() == [FeedCode.IMPLIED_VOL]
+    assert tape.feed.text.dtype == object
+
+
+def test_the_implied_volatility_is_published_at_the_start_and_at_each_change() -> None:
+    surge = compile_scenario(load_scenario("volatility_surge_before_news"))
+    updates = implied_vol_updates(surge.regime, surge.symbol)
+    regime = surge.regime
+    assert updates[0].time == 0.0 and updates[0].implied_vol == round(float(regime.implied_vol[0]), 4)
+    assert all(a.implied_vol != b.implied_vol for a, b in itertools.pairwise(updates))
+    times = np.array([u.time for u in updates])
+    for t in np.arange(0.0, surge.duration_s, 30.0):  # the latest update is the regime's value, any time
+        latest = updates[int(np.searchsorted(times, t, side="right")) - 1]
+        assert latest.implied_vol == round(float(regime.implied_vol[regime.segment(t)]), 4)
+    # It leads the realised volatility: up from an hour before the release (lead 30m before the 1h30 rise).
+    assert max(u.implied_vol for u in updates if u.time < 3600.0) == updates[0].implied_vol  # type: ignore[type-var]
+    assert any(u.time == 3600.0 for u in updates)
+    assert all(u.kind is FeedKind.IMPLIED_VOL and u.score == 0.0 and "implied volatility" in u.text for u in updates)
+    assert surge.published == tuple(sorted((*surge.feed, *updates), key=lambda e: e.time))
 
 
 # -- the records --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "score", "amount", "message"), [
-    (FeedKind.HEADLINE, 1.2, None, r"score must be in \[-1, 1\]"),
-    (FeedKind.HEADLINE, 0.5, 100, "a headline has no amount"),
-    (FeedKind.ONCHAIN, -1.0, None, "an on-chain event moves an amount > 0"),
+@pytest.mark.parametrize(("kind", "score", "amount", "implied", "message"), [
+    (FeedKind.HEADLINE, 1.2, None, None, r"score must be in \[-1, 1\]"),
+    (FeedKind.HEADLINE, 0.5, 100, None, "headline events carry no amount"),
+    (FeedKind.ONCHAIN, -1.0, None, None, "an on-chain event moves an amount > 0"),
+    (FeedKind.HEADLINE, 0.5, None, 0.7, "headline events carry no implied volatility"),
+    (FeedKind.IMPLIED_VOL, 0.0, None, None, "publishes a volatility > 0, got None"),
+    (FeedKind.IMPLIED_VOL, 0.0, None, float("nan"), "publishes a volatility > 0, got nan"),
+    (FeedKind.IMPLIED_VOL, 0.3, None, 0.7, "an implied-volatility update has no sentiment, got 0.3"),
+    (FeedKind.IMPLIED_VOL, 0.0, 100, 0.7, "implied_vol events carry no amount"),
 ])
 def test_a_feed_event_refuses_what_no_feed_publishes(kind: FeedKind, score: float, amount: int | None,
-                                                     message: str) -> None:
+                                                     implied: float | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        FeedEvent(0.0, "CRYPTOALPHA", kind, score, "text", amount)
+        FeedEvent(0.0, "CRYPTOALPHA", kind, score, "text", amount, implied)
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -19,7 +19,7 @@ from strategies.impact.features import (
 from strategies.market_view import MarketView
 from strategies.schedules.vwap import VolumeProfile
 from strategies.shapes import TradingSession
-from strategies.types import Quote, Side
+from strategies.types import News, Quote, Side
 
 OPEN_S = 14.5 * 3600  # 14:30 UTC
 DAY0 = 20_000 * 86_400.0
@@ -108,7 +108,19 @@ def test_around_the_clock_symbol_uses_the_calendar_day() -> None:
     assert column(row, "participation") == pytest.approx(20_000 / 200_000)
     assert column(row, "session_left_days") == pytest.approx(0.75)
     assert column(row, "volume_5m_ratio") == 1.0  # no history yet: the ADV pace
+    assert column(row, "iv_ratio") == 1.0  # no implied volatility published: the history's
     assert np.all(np.isfinite(row))
+
+
+@pytest.mark.parametrize(("history", "days"), [(SymbolHistory(adv=2_000_000, daily_vol=0.04), 365.0),
+                                               (equity_history(), 252.0)])
+def test_implied_volatility_over_the_historys_annualised_alike(history: SymbolHistory, days: float) -> None:
+    now = DAY0 + OPEN_S + 3600
+    view = view_at(now)
+    view.on_news(News("ACME", now - 7_200, "ACME: implied volatility", implied_vol=2 * history.annual_vol))
+    row = impact_features(OrderSpec(Side.BUY, 20_000, 1_800), history, view, now)
+    assert history.annual_vol == pytest.approx(history.daily_vol * math.sqrt(days))
+    assert column(row, "iv_ratio") == pytest.approx(2.0)
 
 
 def test_bad_inputs_name_what_is_wrong() -> None:

@@ -159,3 +159,21 @@ def test_news_is_kept_over_the_memory_and_travels_in_the_snapshot() -> None:
     assert view.sentiment(10_000.0, 800.0) == pytest.approx(-0.5)  # an unscored item does not count
     with pytest.raises(ValueError, match="news of Y"):
         view.on_news(News("Y", 800.0, "Y: other"))
+
+
+def test_the_latest_implied_volatility_is_kept_however_old_and_travels_in_the_snapshot() -> None:
+    view = MarketView("X", memory_s=600.0)
+    assert view.implied_vol is None
+    view.on_news(News("X", 100.0, "X: implied volatility 80.00%", implied_vol=0.8))
+    view.on_news(News("X", 50.0, "X: implied volatility 70.00%", implied_vol=0.7))  # late: an older value
+    assert view.implied_vol == (100.0, 0.8)
+    view.on_news(News("X", 5_000.0, "X: release in 10m", 0.4))  # far past the memory: the feed sent no change
+    assert view.implied_vol == (100.0, 0.8)
+    assert [n.headline for n in view.news(10_000.0, 5_000.0)] == ["X: release in 10m"]  # not kept as news
+    back = MarketView.from_snapshot(json.loads(json.dumps(view.snapshot())))
+    assert back.implied_vol == (100.0, 0.8)
+    older = view.snapshot()
+    del older["implied_vol"]  # a snapshot from before the feed was read
+    assert MarketView.from_snapshot(older).implied_vol is None
+    with pytest.raises(ValueError, match="implied_vol must be > 0"):
+        MarketView.from_snapshot({**view.snapshot(), "implied_vol": [1.0, -0.2]})
