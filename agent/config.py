@@ -190,20 +190,22 @@ class StrategyTagsConfig(BaseModel):
 
 
 class VenueNewsConfig(BaseModel):
-    """Where the venue's News (35=B) carries a sentiment score, an on-chain event's amount and an implied-volatility
-    update: custom tags agreed with the venue (the bundled simulator's defaults); unset: that value is not read."""
+    """Where the venue's News (35=B) carries a sentiment score, an on-chain event's amount, an implied-volatility
+    update and a calendar entry's release time: custom tags agreed with the venue (the bundled simulator's defaults);
+    unset: that value is not read."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sentiment_tag: Annotated[int, Field(ge=5000)] | None = 20101  # a score in [-1, 1], > 0 good for the price
     amount_tag: Annotated[int, Field(ge=5000)] | None = 20102  # units an on-chain transfer moved
     implied_vol_tag: Annotated[int, Field(ge=5000)] | None = 20103  # annualised implied volatility, 0.76 = 76%
+    scheduled_time_tag: Annotated[int, Field(ge=5000)] | None = 20104  # a scheduled release's time (UTCTimestamp)
 
     @model_validator(mode="after")
     def _distinct(self) -> VenueNewsConfig:
         seen: dict[int, str] = {}
         for name, tag in (("sentiment_tag", self.sentiment_tag), ("amount_tag", self.amount_tag),
-                          ("implied_vol_tag", self.implied_vol_tag)):
+                          ("implied_vol_tag", self.implied_vol_tag), ("scheduled_time_tag", self.scheduled_time_tag)):
             if tag is not None and tag in seen:
                 raise ValueError(f"{seen[tag]} and {name} cannot share tag {tag}")
             if tag is not None:
@@ -211,9 +213,9 @@ class VenueNewsConfig(BaseModel):
         return self
 
     @property
-    def tags(self) -> tuple[int | None, int | None, int | None]:
-        """(sentiment, amount, implied volatility) tags, as `parse_news` takes them."""
-        return self.sentiment_tag, self.amount_tag, self.implied_vol_tag
+    def tags(self) -> tuple[int | None, int | None, int | None, int | None]:
+        """(sentiment, amount, implied volatility, scheduled time) tags, as `parse_news` takes them."""
+        return self.sentiment_tag, self.amount_tag, self.implied_vol_tag, self.scheduled_time_tag
 
 
 class ImpactConfig(BaseModel):

@@ -3,8 +3,9 @@
 A session gets an event once however many of its subscriptions cover the symbol; a session that asked for no
 market data in the symbol gets none. News is not the book's feed: it goes out during a market data outage too.
 Headline(148) and the one line of text (58) carry the event's text, OrigTime(42) its time, NoRelatedSym(146) its
-symbol; the sentiment score, an on-chain event's amount and an implied-volatility update's value (annualised, a
-fraction) go in the custom tags of `FeedTags` (settings file); an implied-volatility update carries no score.
+symbol; the sentiment score, an on-chain event's amount, an implied-volatility update's value (annualised, a
+fraction) and a calendar entry's release time (UTCTimestamp) go in the custom tags of `FeedTags` (settings file);
+an implied-volatility update or a calendar entry carries no score.
 No Urgency(61): every event is Normal.
 """
 
@@ -44,6 +45,8 @@ def news_record(event: FeedEvent, tags: FeedTags) -> News:
     it too)."""
     if event.implied_vol is not None:
         custom = [(tags.implied_vol, f"{event.implied_vol:.4f}")]
+    elif event.event_time is not None:
+        custom = [(tags.scheduled_time, utc_timestamp(event.event_time))]
     else:
         custom = [(tags.sentiment_score, f"{event.score:.4f}")]
     if event.amount is not None:

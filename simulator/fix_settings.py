@@ -20,21 +20,22 @@ USER_DEFINED_TAG_MIN = 5000
 """FIX reserves tags from 5000 up for user-defined fields; QuickFIX's dictionaries define none of them."""
 
 FEED_TAG_KEYS = {"sentiment_score": "SentimentScoreTag", "onchain_amount": "OnChainAmountTag",
-                 "implied_vol": "ImpliedVolTag"}
+                 "implied_vol": "ImpliedVolTag", "scheduled_time": "ScheduledTimeTag"}
 """FeedTags field -> its key in the settings file's [DEFAULT] section."""
 
 _UserTag = Annotated[int, Field(ge=USER_DEFINED_TAG_MIN)]
 
 
 class FeedTags(BaseModel):
-    """Where News (35=B) carries a feed event's sentiment score, an on-chain event's amount and an implied-volatility
-    update's value."""
+    """Where News (35=B) carries a feed event's sentiment score, an on-chain event's amount, an implied-volatility
+    update's value and a calendar entry's release time (a UTCTimestamp)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sentiment_score: _UserTag = 20101
     onchain_amount: _UserTag = 20102
     implied_vol: _UserTag = 20103
+    scheduled_time: _UserTag = 20104
 
     @model_validator(mode="after")
     def _distinct(self) -> FeedTags:
@@ -49,8 +50,8 @@ class FeedTags(BaseModel):
 
 
 def feed_tags(settings_file: Path) -> FeedTags:
-    """The News custom tags a settings file sets in [DEFAULT] (SentimentScoreTag, OnChainAmountTag, ImpliedVolTag),
-    defaults for those it leaves out; ValueError naming the key for a bad one."""
+    """The News custom tags a settings file sets in [DEFAULT] (SentimentScoreTag, OnChainAmountTag, ImpliedVolTag,
+    ScheduledTimeTag), defaults for those it leaves out; ValueError naming the key for a bad one."""
     settings = fix.SessionSettings(str(settings_file))
     defaults = settings.get()  # a reference into `settings`, which must outlive it
     given = {name: defaults.getString(key) for name, key in FEED_TAG_KEYS.items() if defaults.has(key)}

@@ -19,7 +19,7 @@ from simulator.instruments import SymbolSpec
 from simulator.kernel.activity_profile import session_activity_profile
 from simulator.orders import Side
 from simulator.regime import FloatArray, Participants, RegimeSchedule
-from simulator.scenario_feed import compile_feeds, implied_vol_updates
+from simulator.scenario_feed import calendar, compile_feeds, implied_vol_updates
 from simulator.scenario_schema import CHANNEL_BASE, Scenario, TimelineStep, annualised_vol
 from simulator.scheduled_flow import ScheduledFlow
 
@@ -44,8 +44,9 @@ class ScenarioOrder:
 @dataclass(frozen=True, slots=True)
 class CompiledScenario:
     """Everything a backtest needs to run a scenario: the symbol, its regime schedule, seed, clock and order; its
-    headlines and on-chain events (`feed`) and the flows the on-chain events schedule (times: seconds since the
-    session start). What its market publishes is `published`: those and the implied-volatility updates."""
+    headlines and on-chain events (`feed`), the flows the on-chain events schedule and its calendar of scheduled
+    releases (times: seconds since the session start). What its market publishes is `published`: the feed, the
+    calendar and the implied-volatility updates."""
 
     name: str
     description: str
@@ -58,12 +59,14 @@ class CompiledScenario:
     outages: tuple[tuple[float, float], ...] = ()  # market data outages: (from, until), seconds since the start
     feed: tuple[FeedEvent, ...] = ()  # in time order
     scheduled_flows: tuple[ScheduledFlow, ...] = ()
+    calendar: tuple[FeedEvent, ...] = ()
 
     @property
     def published(self) -> tuple[FeedEvent, ...]:
-        """Every event the scenario's market publishes, in time order: `feed` and the regime's implied-volatility
-        updates (`implied_vol_updates`)."""
-        return tuple(sorted((*self.feed, *implied_vol_updates(self.regime, self.symbol)), key=lambda e: e.time))
+        """Every event the scenario's market publishes, in time order: `feed`, `calendar` and the regime's
+        implied-volatility updates (`implied_vol_updates`)."""
+        return tuple(sorted((*self.feed, *self.calendar, *implied_vol_updates(self.regime, self.symbol)),
+                            key=lambda e: e.time))
 
 
 def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledScenario:
@@ -119,6 +122,7 @@ def compile_scenario(scenario: Scenario, segment_s: float = 60.0) -> CompiledSce
                       if step.market_data_outage is not None),
         feed=feed,
         scheduled_flows=flows,
+        calendar=calendar(scenario, spec),
     )
 
 

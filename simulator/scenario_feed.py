@@ -11,6 +11,9 @@ On-chain: a transfer of `amount` units to exchanges, published at the step's `at
 `ScheduledFlow(at + lead, pressure, -1, amount)`, selling the background flow is to trade.
 Text: "CRYPTOALPHA: 250,000 moved to exchanges".
 
+Calendar: a `scheduled` release is on the venue's calendar from the session start: an entry published at time 0
+with the release's time. Text: "CRYPTOALPHA: scheduled release in 2h".
+
 Implied volatility: the regime's implied-volatility feed (`RegimeSchedule.implied_vol`, annualised; it leads the
 realised volatility by the scenario's `implied_vol.lead`), published at the session start and at every segment where
 its value (rounded to 4 decimals) changes. Text: "CRYPTOALPHA: implied volatility 76.42%".
@@ -68,6 +71,13 @@ def compile_feeds(scenario: Scenario, spec: SymbolSpec, jump_signs: Mapping[int,
             flows.append(ScheduledFlow(step.at + step.onchain.lead, step.onchain.pressure, -1, step.onchain.amount))
     events.sort(key=lambda e: e.time)
     return tuple(events), tuple(flows)
+
+
+def calendar(scenario: Scenario, spec: SymbolSpec) -> tuple[FeedEvent, ...]:
+    """The venue's calendar: an entry at the session start for each scheduled release, in the releases' order."""
+    steps = sorted(step.at for step in scenario.timeline if step.news is not None and step.news.scheduled)
+    return tuple(FeedEvent(0.0, spec.symbol, FeedKind.CALENDAR, 0.0,
+                           f"{spec.symbol}: scheduled release in {format_offset(at)}", event_time=at) for at in steps)
 
 
 def implied_vol_updates(regime: RegimeSchedule, spec: SymbolSpec) -> list[FeedEvent]:

@@ -157,13 +157,15 @@ class HeadlineSpec(_Strict):
 
 
 class NewsSpec(_Strict):
-    """A scheduled release: the price jumps |N(mean, std)| bps, drawn from the seed, up, down or either way;
-    optionally announced by a headline."""
+    """A release: the price jumps |N(mean, std)| bps, drawn from the seed, up, down or either way; optionally
+    announced by a headline; `scheduled` when the venue's calendar shows its time from the session start (a known
+    event, like a data release), not when it comes unannounced (a crash)."""
 
     jump_bps_mean: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     jump_bps_std: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
     direction: Literal["up", "down", "random"] = "random"
     headline: HeadlineSpec | None = None
+    scheduled: bool = False
 
 
 class OnChainSpec(_Strict):

@@ -80,6 +80,7 @@ class FeedCode:
     HEADLINE = 0
     ONCHAIN = 1
     IMPLIED_VOL = 2
+    CALENDAR = 3
 
 
 @dataclass(frozen=True)

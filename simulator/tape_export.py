@@ -24,8 +24,8 @@
 |  | price | float64 | limit price, NaN for a market order |
 |  | qty | int64 | order or cancelled quantity |
 | feed.parquet | time | float64 | publication time; written for a scenario's session (empty when it has no feed) |
-|  | kind | int8 | 0 headline, 1 on-chain transfer to exchanges, 2 implied volatility (its value in the text) |
-|  | score | float64 | sentiment in [-1, 1], > 0 good for the price; 0 for implied volatility |
+|  | kind | int8 | 0 headline, 1 on-chain transfer, 2 implied volatility, 3 calendar entry (values in the text) |
+|  | score | float64 | sentiment in [-1, 1], > 0 good for the price; 0 for kinds 2 and 3 |
 |  | amount | int64 | units an on-chain event moved; 0 for a headline |
 |  | text | string | the headline as published |
 
@@ -80,8 +80,9 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "feed": {
         "time": ("float64", "publication time; written for a scenario's session (empty when it has no feed)"),
-        "kind": ("int8", "0 headline, 1 on-chain transfer to exchanges, 2 implied volatility (its value in the text)"),
-        "score": ("float64", "sentiment in [-1, 1], > 0 good for the price; 0 for implied volatility"),
+        "kind": ("int8", "0 headline, 1 on-chain transfer, 2 implied volatility, 3 calendar entry "
+                         "(values in the text)"),
+        "score": ("float64", "sentiment in [-1, 1], > 0 good for the price; 0 for kinds 2 and 3"),
         "amount": ("int64", "units an on-chain event moved; 0 for a headline"),
         "text": ("string", "the headline as published"),
     },

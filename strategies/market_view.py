@@ -4,7 +4,8 @@ The view is kept from the quotes the engine already receives (live from the venu
 the simulator), so it is the same object in every host. It holds the book's top levels, and over recent windows the
 traded volume, the signed volume and the realised volatility of the mid; and the venue's news about the symbol
 (News, 35=B: headlines with a sentiment score, on-chain transfers with their amount) over the same memory, and the
-latest value of the venue's implied-volatility feed (News carrying it, however old: the venue publishes changes).
+latest value of the venue's implied-volatility feed (News carrying it, however old: the venue publishes changes), and
+the venue's calendar of scheduled releases (the known events ahead: `next_event`).
 
 Trade signs: FIX market data does not say which side was the aggressor, so each sampling interval's volume is
 signed by bulk volume classification (Easley, López de Prado & O'Hara 2012, "Flow toxicity and liquidity in a
@@ -77,6 +78,8 @@ class MarketView:
         # The venue's latest implied-volatility update as (time, annualised value); it publishes only changes, so
         # the latest is kept however old.
         self.implied_vol: tuple[float, float] | None = None
+        # The venue's calendar: release time -> its entry's headline, kept until a memory past the release.
+        self._calendar: dict[float, str] = {}
 
     def on_quote(self, quote: Quote) -> None:
         """Take a quote of this symbol; a quote without both sides updates the book but not the samples."""
@@ -102,14 +105,18 @@ class MarketView:
 
     def on_news(self, news: News) -> None:
         """Take a news item about this symbol; items older than the memory (by the newest one's time) are dropped.
-        An implied-volatility update becomes `implied_vol` when it is the newest, and is not kept as news."""
+        An implied-volatility update becomes `implied_vol` when it is the newest, a calendar entry goes on the
+        calendar; neither is kept as news."""
         if news.symbol != self.symbol:
             raise ValueError(f"view of {self.symbol} got news of {news.symbol}")
-        if news.implied_vol is not None:
-            if self.implied_vol is None or news.time >= self.implied_vol[0]:
-                self.implied_vol = (news.time, news.implied_vol)
-            if news.score is None and news.amount is None:
-                return
+        if news.event_time is not None:
+            self._calendar[news.event_time] = news.headline
+        for due in [t for t in self._calendar if t < news.time - self.memory_s]:
+            del self._calendar[due]
+        if news.implied_vol is not None and (self.implied_vol is None or news.time >= self.implied_vol[0]):
+            self.implied_vol = (news.time, news.implied_vol)
+        if (news.implied_vol is not None or news.event_time is not None) and news.score is None and news.amount is None:
+            return
         self._news.append(news)
         newest = max(n.time for n in self._news)
         while self._news and self._news[0].time < newest - self.memory_s:
@@ -120,6 +127,15 @@ class MarketView:
         if not window_s > 0:
             raise ValueError(f"window_s must be > 0, got {window_s}")
         return sorted((n for n in self._news if now - window_s <= n.time <= now), key=lambda n: n.time)
+
+    def calendar(self, now: float) -> list[tuple[float, str]]:
+        """The scheduled releases due at or after `now`, soonest first, as (time, the calendar entry's headline)."""
+        return sorted((t, h) for t, h in self._calendar.items() if t >= now)
+
+    def next_event(self, now: float) -> float | None:
+        """Seconds from `now` to the next scheduled release on the venue's calendar; None when none is known."""
+        upcoming = [t for t in self._calendar if t >= now]
+        return min(upcoming) - now if upcoming else None
 
     def sentiment(self, window_s: float, now: float) -> float:
         """The mean sentiment score of the scored items in the window, in [-1, 1]; 0 when there is none."""
@@ -213,6 +229,7 @@ class MarketView:
             "news": [{"time": n.time, "headline": n.headline, "score": n.score, "amount": n.amount}
                      for n in self._news],
             "implied_vol": None if self.implied_vol is None else list(self.implied_vol),
+            "calendar": [[t, h] for t, h in sorted(self._calendar.items())],
         }
 
     @classmethod
@@ -238,6 +255,7 @@ class MarketView:
                 if not (math.isfinite(value) and value > 0.0):
                     raise ValueError(f"implied_vol must be > 0, got {value}")
                 view.implied_vol = (when, value)
+            view._calendar.update((float(t), str(h)) for t, h in data.get("calendar", ()))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a market view snapshot: {type(exc).__name__} {exc}") from exc
         return view

@@ -82,8 +82,9 @@ QUOTE_LEVELS = 5
 class News:
     """A venue's news item about one symbol: its headline, when it was published (epoch seconds), the sentiment
     score the venue attaches (in [-1, 1], > 0 good for the price; None when it sends none), for an on-chain event
-    the amount it moved and, for an update of the venue's implied-volatility feed, the annualised implied volatility
-    (a fraction, 0.76 = 76%; None otherwise)."""
+    the amount it moved, for an update of the venue's implied-volatility feed, the annualised implied volatility
+    (a fraction, 0.76 = 76%; None otherwise) and, for an entry of the venue's calendar, when the scheduled release
+    is due (epoch seconds; None otherwise)."""
 
     symbol: str
     time: float
@@ -91,6 +92,7 @@ class News:
     score: float | None = None
     amount: int | None = None
     implied_vol: float | None = None
+    event_time: float | None = None
 
 
 @dataclass(frozen=True)

@@ -86,20 +86,22 @@ class SimVenue:
 
     def take_news(self, sentiment_tag: int | None = _TAGS.sentiment_score,
                   amount_tag: int | None = _TAGS.onchain_amount,
-                  implied_vol_tag: int | None = _TAGS.implied_vol) -> list[News]:
+                  implied_vol_tag: int | None = _TAGS.implied_vol,
+                  scheduled_time_tag: int | None = _TAGS.scheduled_time) -> list[News]:
         """The market's feed events since the last call, each as the FIX venue sends it (News, 35=B, its score,
-        amount or implied volatility in the given custom tags) and read back by the agent's parser, so a backtest's
-        strategies see what a live agent would. A tag None is not read (the venue still sends the value, in its
-        default tag)."""
+        amount, implied volatility or release time in the given custom tags) and read back by the agent's parser,
+        so a backtest's strategies see what a live agent would. A tag None is not read (the venue still sends the
+        value, in its default tag)."""
         events = self.market.drain_feed()
         if not events:  # nearly every step of a backtest: nothing to build
             return []
         sent = FeedTags(**{k: v for k, v in (("sentiment_score", sentiment_tag), ("onchain_amount", amount_tag),
-                                             ("implied_vol", implied_vol_tag)) if v is not None})
+                                             ("implied_vol", implied_vol_tag),
+                                             ("scheduled_time", scheduled_time_tag)) if v is not None})
         now = self.market.now
         return [news for event in events
                 for news in parse_news(to_quickfix(news_record(event, sent)), now, sentiment_tag, amount_tag,
-                                       implied_vol_tag)]
+                                       implied_vol_tag, scheduled_time_tag)]
 
     def ledger(self) -> list[VenueOrderRecord]:
         """The venue's truth about this session's orders: ClOrdIDs, fills, quantities, whether still working."""

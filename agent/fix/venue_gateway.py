@@ -32,9 +32,10 @@ class VenueApplication(GuardedApplication):
     label = "venue"
 
     def __init__(self, submit: Callable[[VenueEvent], None], symbols: Sequence[str], depth: int,
-                 clock: Clock, news_tags: tuple[int | None, int | None, int | None] = (None, None, None)) -> None:
+                 clock: Clock, news_tags: tuple[int | None, ...] = (None, None, None, None)) -> None:
         super().__init__()
-        self._news_tags = news_tags  # (sentiment score, on-chain amount, implied volatility) custom tags of News
+        # (sentiment score, on-chain amount, implied volatility, scheduled time) custom tags of News
+        self._news_tags = news_tags
         self._submit = submit
         self._symbols = list(symbols)
         self._depth = depth

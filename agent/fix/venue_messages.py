@@ -98,10 +98,10 @@ def parse_market_data(msg: fix.Message, timestamp: float) -> MdUpdate:
 
 
 def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amount_tag: int | None,
-               implied_vol_tag: int | None = None) -> list[News]:
+               implied_vol_tag: int | None = None, scheduled_time_tag: int | None = None) -> list[News]:
     """News (35=B): one item per symbol in NoRelatedSym(146), at OrigTime(42) (else when it was received), with the
-    score, amount and implied volatility from the configured custom tags. ValueError naming the field when one is
-    not readable: the message is dropped whole."""
+    score, amount, implied volatility and a calendar entry's release time from the configured custom tags.
+    ValueError naming the field when one is not readable: the message is dropped whole."""
     headline = field(msg, 148) or ""
     orig = field(msg, 42)
     try:
@@ -128,6 +128,13 @@ def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amo
             implied_vol = math.nan
         if not (math.isfinite(implied_vol) and implied_vol > 0.0):
             raise ValueError(f"News tag {implied_vol_tag} (implied volatility) must be a number > 0, got {raw!r}")
+    event_time = None
+    if scheduled_time_tag is not None and (raw := field(msg, scheduled_time_tag)) is not None:
+        try:
+            event_time = parse_utc_timestamp(raw)
+        except ValueError:
+            raise ValueError(f"News tag {scheduled_time_tag} (scheduled time) is not a UTCTimestamp: {raw!r}"
+                             ) from None
     symbols = []
     group = fix.Group(146, 55)
     for i in range(1, _int(msg, 146) + 1):
@@ -139,7 +146,7 @@ def parse_news(msg: fix.Message, received: float, sentiment_tag: int | None, amo
             symbols.append(symbol)
     if not symbols and (symbol := field(msg, Tag.SYMBOL)):
         symbols.append(symbol)
-    return [News(symbol, at, headline, score, amount, implied_vol) for symbol in symbols]
+    return [News(symbol, at, headline, score, amount, implied_vol, event_time) for symbol in symbols]
 
 
 def _order_message(msg_type: MsgType, cl_ord_id: str, symbol: str, side: str, now: float) -> fix.Message:

@@ -52,6 +52,7 @@ def test_agent_instruments_match_the_simulator_universe() -> None:
         ("[strategy_tags]\nurgency = 7005\nparticipation = 7005", "cannot share tag 7005"),
         ("[venue_news]\nimplied_vol_tag = 20101", "sentiment_tag and implied_vol_tag cannot share tag 20101"),
         ("[venue_news]\nimplied_vol_tag = 42", "venue_news.implied_vol_tag"),
+        ("[venue_news]\nscheduled_time_tag = 20103", "implied_vol_tag and scheduled_time_tag cannot share tag 20103"),
         ("[pov]\nparticipation = 0", "pov.participation"),
         ('[impact]\ndevice = "tpu"', "impact.device"),
         ("[[instruments]]\nsymbol = \"X\"\ntick_size = 1\nlot_size = 1\ndaily_vol = 0", "instruments.0.daily_vol"),

@@ -26,6 +26,8 @@ HEADLINE = FeedEvent(T, "CRYPTOALPHA", FeedKind.HEADLINE, 0.6234, "CRYPTOALPHA: 
 ONCHAIN = FeedEvent(T + 2.5, "CRYPTOALPHA", FeedKind.ONCHAIN, -0.6, "CRYPTOALPHA: 120,000 moved", 120_000)
 IMPLIED = FeedEvent(T + 5.0, "CRYPTOALPHA", FeedKind.IMPLIED_VOL, 0.0, "CRYPTOALPHA: implied volatility 91.70%",
                     implied_vol=0.917)
+CALENDAR = FeedEvent(T + 6.0, "CRYPTOALPHA", FeedKind.CALENDAR, 0.0, "CRYPTOALPHA: scheduled release in 2h",
+                     event_time=T + 7206.0)
 
 
 def wire(event: FeedEvent, tags: FeedTags | None = None) -> fix.Message:
@@ -52,6 +54,15 @@ def test_an_implied_volatility_update_is_read_from_its_tag_and_carries_no_score(
     assert moved.implied_vol == 0.917
 
 
+def test_a_calendar_entry_is_read_with_its_release_time() -> None:
+    msg = wire(CALENDAR)
+    assert msg.isSetField(20104) and not msg.isSetField(20101)
+    (entry,) = parse_news(msg, T + 99, 20101, 20102, 20103, 20104)
+    assert entry == News("CRYPTOALPHA", T + 6.0, CALENDAR.text, event_time=T + 7206.0)
+    (unread,) = parse_news(wire(CALENDAR), T, 20101, 20102, 20103)
+    assert unread.event_time is None
+
+
 def test_without_the_data_dictionary_the_symbol_is_still_read() -> None:
     raw = to_quickfix(news_record(HEADLINE, FeedTags())).toString()
     plain = fix.Message()
@@ -74,6 +85,7 @@ def test_unconfigured_or_other_tags_leave_the_score_out() -> None:
     (20103, "0", "20103 (implied volatility) must be a number > 0, got '0'"),
     (20103, "high", "20103 (implied volatility) must be a number > 0, got 'high'"),
     (20103, "inf", "20103 (implied volatility) must be a number > 0, got 'inf'"),
+    (20104, "at noon", "20104 (scheduled time) is not a UTCTimestamp: 'at noon'"),
     (42, "yesterday", "OrigTime(42) is not a UTCTimestamp: 'yesterday'"),
 ])
 def test_a_bad_score_amount_or_time_names_its_tag(tag: int, value: str, message: str) -> None:
@@ -81,7 +93,7 @@ def test_a_bad_score_amount_or_time_names_its_tag(tag: int, value: str, message:
     msg.setField(tag, value)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
                        .replace("]", r"\]")):
-        parse_news(msg, T, 20101, 20102, 20103)
+        parse_news(msg, T, 20101, 20102, 20103, 20104)
 
 
 def test_news_reaches_the_symbols_view_and_the_journal_round_trips_it() -> None:
@@ -100,6 +112,11 @@ def test_news_reaches_the_symbols_view_and_the_journal_round_trips_it() -> None:
     assert view.implied_vol == (h.clock.now() - 10, 0.917)
     assert len(view.news(300.0, h.clock.now())) == 2  # an update of the feed's value is not a headline
     assert decode(*encode(implied)) == implied
+    entry = News("CRYPTOALPHA", h.clock.now() - 5, "CRYPTOALPHA: scheduled release in 2h", event_time=h.clock.now() + 60)
+    h.send(entry)
+    assert view.next_event(h.clock.now()) == pytest.approx(60.0)
+    assert len(view.news(300.0, h.clock.now())) == 2  # a calendar entry is not a headline either
+    assert decode(*encode(entry)) == entry
 
 
 def test_a_backtest_venue_publishes_the_scenarios_feed_once() -> None:
@@ -108,11 +125,13 @@ def test_a_backtest_venue_publishes_the_scenarios_feed_once() -> None:
     venue = SimVenue(market)
     market.advance(market.now + compiled.duration_s)
     news = venue.take_news()
-    (headline,) = [n for n in news if n.implied_vol is None]
+    (headline,) = [n for n in news if n.implied_vol is None and n.event_time is None]
     assert headline.symbol == compiled.symbol.symbol and headline.score is not None
     assert "scheduled release" in headline.headline
     implied = [n for n in news if n.implied_vol is not None]
     published = [e for e in compiled.published if e.implied_vol is not None]
     assert [n.implied_vol for n in implied] == [e.implied_vol for e in published] and len(implied) > 10
     assert all(n.score is None for n in implied)
+    (entry,) = [n for n in news if n.event_time is not None]  # the release, on the calendar from the start
+    assert entry.event_time == compiled.start_epoch + 7200.0 and entry.time == compiled.start_epoch
     assert venue.take_news() == []  # each event once

@@ -90,12 +90,14 @@ def test_the_custom_tags_are_the_settings_files(tmp_path: Path) -> None:
         venue.stop()
 
 
-def test_an_implied_volatility_update_goes_out_in_its_own_tag_without_a_score(tmp_path: Path) -> None:
+def test_implied_volatility_and_the_calendar_go_out_in_their_own_tags_without_a_score(tmp_path: Path) -> None:
     clock = SimClock(START)
     implied = FeedEvent(START + 2.0, COIN, FeedKind.IMPLIED_VOL, 0.0, "CRYPTOALPHA: implied volatility 91.70%",
                         implied_vol=0.917)
-    market = Market(DEFAULT_UNIVERSE, QuietFlow(), start_time=START, feed=[implied])
-    venue = start_venue(tmp_path, market, clock, overrides={"ImpliedVolTag": "20777"})
+    entry = FeedEvent(START + 3.0, COIN, FeedKind.CALENDAR, 0.0, "CRYPTOALPHA: scheduled release in 2h",
+                      event_time=START + 7203.0)
+    market = Market(DEFAULT_UNIVERSE, QuietFlow(), start_time=START, feed=[implied, entry])
+    venue = start_venue(tmp_path, market, clock, overrides={"ImpliedVolTag": "20777", "ScheduledTimeTag": "20778"})
     a = SimFixClient(venue.port, tmp_path / "clients", "FOOTPRINT", settings=agent_venue_validation())
     try:
         a.start()
@@ -105,6 +107,9 @@ def test_an_implied_volatility_update_goes_out_in_its_own_tag_without_a_score(tm
         news = a.wait_for(lambda m: get(m, 35) == "B")
         assert fields(news, 148, 55, 20777) == (implied.text, COIN, "0.9170")
         assert get(news, 20101) is None and get(news, 20103) is None
+        calendar = a.wait_for(lambda m: get(m, 35) == "B" and get(m, 20778) is not None)
+        assert fields(calendar, 148, 20778) == (entry.text, "20231115-00:13:23.000")
+        assert get(calendar, 20101) is None
         assert not [m for m in a.snapshot_of_messages() if get(m, 35) == "3"]  # the agent's session takes it
     finally:
         a.stop()

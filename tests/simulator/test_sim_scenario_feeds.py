@@ -227,7 +227,22 @@ def test_the_implied_volatility_is_published_at_the_start_and_at_each_change() -
     assert max(u.implied_vol for u in updates if u.time < 3600.0) == updates[0].implied_vol  # type: ignore[type-var]
     assert any(u.time == 3600.0 for u in updates)
     assert all(u.kind is FeedKind.IMPLIED_VOL and u.score == 0.0 and "implied volatility" in u.text for u in updates)
-    assert surge.published == tuple(sorted((*surge.feed, *updates), key=lambda e: e.time))
+    assert surge.published == tuple(sorted((*surge.feed, *surge.calendar, *updates), key=lambda e: e.time))
+
+
+def test_a_scheduled_release_is_on_the_calendar_from_the_start_and_a_crash_is_not(tmp_path: Path) -> None:
+    surge = compile_scenario(load_scenario("volatility_surge_before_news"))
+    (entry,) = surge.calendar
+    assert (entry.time, entry.kind, entry.event_time, entry.score) == (0.0, FeedKind.CALENDAR, 7200.0, 0.0)
+    assert entry.text == "CRYPTOALPHA: scheduled release in 2h"
+    assert entry in surge.published and entry.shifted(100.0).event_time == 7300.0
+    assert compile_scenario(load_scenario("flash_crash")).calendar == ()
+    two = compiled(tmp_path, "timeline:\n  - at: 20m\n    news: {jump_bps_mean: 50, scheduled: true}\n"
+                             "  - at: 30m\n    news: {jump_bps_mean: 50}\n"
+                             "  - at: 40m\n    news: {jump_bps_mean: 50, scheduled: true}\n")
+    assert [e.event_time for e in two.calendar] == [1200.0, 2400.0]  # the unscheduled one is not on it
+    assert "timeline[0].news.scheduled" in error_of(write(tmp_path, "timeline:\n  - at: 40m\n    news: "
+                                                                 "{jump_bps_mean: 50, scheduled: soon}\n"))
 
 
 # -- the records --------------------------------------------------------------------------------------------------
@@ -240,13 +255,25 @@ def test_the_implied_volatility_is_published_at_the_start_and_at_each_change() -
     (FeedKind.HEADLINE, 0.5, None, 0.7, "headline events carry no implied volatility"),
     (FeedKind.IMPLIED_VOL, 0.0, None, None, "publishes a volatility > 0, got None"),
     (FeedKind.IMPLIED_VOL, 0.0, None, float("nan"), "publishes a volatility > 0, got nan"),
-    (FeedKind.IMPLIED_VOL, 0.3, None, 0.7, "an implied-volatility update has no sentiment, got 0.3"),
+    (FeedKind.IMPLIED_VOL, 0.3, None, 0.7, "implied_vol events carry no sentiment, got 0.3"),
     (FeedKind.IMPLIED_VOL, 0.0, 100, 0.7, "implied_vol events carry no amount"),
 ])
 def test_a_feed_event_refuses_what_no_feed_publishes(kind: FeedKind, score: float, amount: int | None,
                                                      implied: float | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         FeedEvent(0.0, "CRYPTOALPHA", kind, score, "text", amount, implied)
+
+
+@pytest.mark.parametrize(("kind", "score", "event_time", "message"), [
+    (FeedKind.CALENDAR, 0.0, None, "release is due at or after its publication, got None"),
+    (FeedKind.CALENDAR, 0.0, -5.0, "release is due at or after its publication, got -5.0"),
+    (FeedKind.CALENDAR, 0.5, 60.0, "calendar events carry no sentiment, got 0.5"),
+    (FeedKind.HEADLINE, 0.5, 60.0, "headline events carry no event time"),
+])
+def test_a_calendar_entry_refuses_what_no_calendar_publishes(kind: FeedKind, score: float, event_time: float | None,
+                                                             message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FeedEvent(0.0, "CRYPTOALPHA", kind, score, "text", event_time=event_time)
 
 
 @pytest.mark.parametrize(("args", "message"), [

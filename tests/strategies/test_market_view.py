@@ -177,3 +177,19 @@ def test_the_latest_implied_volatility_is_kept_however_old_and_travels_in_the_sn
     assert MarketView.from_snapshot(older).implied_vol is None
     with pytest.raises(ValueError, match="implied_vol must be > 0"):
         MarketView.from_snapshot({**view.snapshot(), "implied_vol": [1.0, -0.2]})
+
+
+def test_the_calendar_keeps_the_releases_ahead_and_travels_in_the_snapshot() -> None:
+    view = MarketView("X", memory_s=600.0)
+    assert view.next_event(0.0) is None and view.calendar(0.0) == []
+    view.on_news(News("X", 0.0, "X: scheduled release in 2h", event_time=7_200.0))
+    view.on_news(News("X", 0.0, "X: scheduled release in 1h", event_time=3_600.0))
+    view.on_news(News("X", 10.0, "X: scheduled release in 1h", event_time=3_600.0))  # sent again: one entry
+    assert view.calendar(100.0) == [(3_600.0, "X: scheduled release in 1h"), (7_200.0, "X: scheduled release in 2h")]
+    assert view.next_event(100.0) == 3_500.0
+    assert view.next_event(3_600.0) == 0.0 and view.next_event(3_601.0) == 3_599.0
+    assert view.news(10_000.0, 100.0) == []  # calendar entries are not headlines
+    back = MarketView.from_snapshot(json.loads(json.dumps(view.snapshot())))
+    assert back.calendar(100.0) == view.calendar(100.0)
+    view.on_news(News("X", 4_300.0, "X: later"))  # a memory past the first release: it is dropped
+    assert view.calendar(0.0) == [(7_200.0, "X: scheduled release in 2h")]
