@@ -82,6 +82,19 @@ def standard_ways(default_strategy: str, urgency: float) -> tuple[Way, ...]:
     )
 
 
+RANGE_SLACK = 0.005
+"""How far past the training range's edge, as a share of its width, a feature goes before pre-trade warns."""
+
+
+def _digits_to_tell(value: float, low: float, high: float) -> int:
+    """Significant digits (4 at least) that print the range's edges apart and `value` outside them."""
+    for digits in range(4, 17):
+        lo, hi, v = (float(f"{x:.{digits}g}") for x in (low, high, value))
+        if lo < hi and (v > hi or v < lo):
+            return digits
+    return 17
+
+
 class PreTrade:
     """Estimates from one served model: a batch of (way, order) rows in, one inference call, estimates out."""
 
@@ -122,16 +135,19 @@ class PreTrade:
 
     def outside_training(self, rows: np.ndarray) -> list[str]:
         """The features of these rows outside the range the model learnt from: there it extrapolates (its trees
-        hold their edge values), and a trader should know."""
+        hold their edge values), and a trader should know. A value past an edge by less than `RANGE_SLACK` of the
+        range's width is not worth a warning; the note gives the value to the digits that show it is outside."""
         notes = []
         for i, name in enumerate(self.inference.feature_names):
             if name not in self.ranges:
                 continue
             low, high = self.ranges[name]
-            slack = 1e-9 * max(1.0, abs(low), abs(high))  # the range was stored through JSON: no false alarms
+            slack = max(RANGE_SLACK * (high - low), 1e-9 * max(1.0, abs(low), abs(high)))  # 1e-9: the JSON trip
             worst = rows[:, i].max() if rows[:, i].max() > high else rows[:, i].min()
             if worst > high + slack or worst < low - slack:
-                notes.append(f"{name} {worst:.4g} is outside the training range [{low:.4g}, {high:.4g}]")
+                digits = _digits_to_tell(worst, low, high)
+                notes.append(f"{name} {worst:.{digits}g} is outside the training range [{low:.{digits}g}, "
+                             f"{high:.{digits}g}]")
         return notes
 
     def _estimate(self, name: str, q: Mapping[str, np.ndarray]) -> Estimate:

@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 
@@ -90,3 +91,28 @@ def test_a_model_whose_offsets_are_in_bps_is_refused_not_misread(tmp_path: Path,
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "offsets are in bps" in err and "train it again" in err
+
+
+def test_a_feature_past_the_training_range_is_noted_with_the_digits_that_show_it() -> None:
+    from agent.impact.pretrade import PreTrade
+
+    pretrade = PreTrade.from_file()
+    names = list(pretrade.inference.feature_names)
+    low, high = pretrade.ranges["session_left_days"]
+    width = high - low
+    row = np.array([[(pretrade.ranges[n][0] + pretrade.ranges[n][1]) / 2 for n in names]])
+    col = names.index("session_left_days")
+    row[0, col] = high + 0.001 * width  # past the edge by a hair: the trees hold their edge value anyway
+    assert pretrade.outside_training(row) == []
+    row[0, col] = high + 0.01 * width
+    (note,) = pretrade.outside_training(row)
+    value, edge = note.split()[1], note.rstrip("]").split(", ")[-1]
+    assert note.startswith("session_left_days ") and float(value) > float(edge)
+    row[0, col] = low - 2 * width
+    assert pretrade.outside_training(row) == [f"session_left_days {low - 2 * width:.4g} is outside the training "
+                                              f"range [{low:.4g}, {high:.4g}]"]
+    # A narrow range far from zero: four digits would print the value and the edge alike.
+    pretrade.ranges["session_left_days"] = [1000.0, 1000.5]
+    row[0, col] = 1000.51
+    (note,) = pretrade.outside_training(row)
+    assert note == "session_left_days 1000.51 is outside the training range [1000, 1000.5]"
