@@ -220,11 +220,11 @@ def write_card(model: str, figures: dict[str, object]) -> None:
     JSON, in the model's folder."""
     folder = os.path.dirname(os.path.abspath(model))
     card_json = os.path.join(folder, CARD_JSON)
-    with open(card_json) as f:
-        card = json.load(f)
+    with open(card_json) as js:
+        card = json.load(js)
     card["serving_speed"] = figures
-    with open(card_json, "w") as f:
-        f.write(json.dumps(card, indent=2) + "\n")
+    with open(card_json, "w") as js:
+        js.write(json.dumps(card, indent=2) + "\n")
     b1, b1k, b10k = (figures[f"batch_{n}"] for n in (1, 1_000, 10_000))
     assert isinstance(b1, dict) and isinstance(b1k, dict) and isinstance(b10k, dict)
     f = figures
@@ -243,15 +243,15 @@ def write_card(model: str, figures: dict[str, object]) -> None:
         "",
     ]
     card_md = os.path.join(folder, CARD_FILE)
-    with open(card_md) as f:
-        text = f.read()
+    with open(card_md) as md:
+        text = md.read()
     head, _, rest = text.partition(SPEED_HEADING)
     tail = rest[rest.find("\n## "):] if rest and "\n## " in rest else ""
     if not rest:  # first time: before the score tables
         head, _, tail = text.partition(TABLES_HEADING)
         tail = TABLES_HEADING + tail if tail else ""
-    with open(card_md, "w") as f:
-        f.write(head + "\n".join(section) + tail.lstrip("\n"))
+    with open(card_md, "w") as md:
+        md.write(head + "\n".join(section) + "\n" + tail.lstrip("\n"))
     print(f"wrote the figures into {card_md} and {card_json}")
 
 

@@ -86,20 +86,30 @@ def component_scale(component: str, features: F64) -> F64:
     """The bps each component's dimensionless target is measured in, per row of features: σ today
     (`volatility_today` × the history's) in the square-root law's scale for impact and permanent impact and in
     σ√T for timing, the spread for the temporary cost."""
+    return _scale(component, features, volatility_today(features))
+
+
+def component_scales(components: Sequence[str], features: F64) -> dict[str, F64]:
+    """`component_scale` of each component, today's σ computed once (the served path's every call)."""
+    vol = volatility_today(features)
+    return {c: _scale(c, features, vol) for c in components}
+
+
+def _scale(component: str, features: F64, vol_today: F64) -> F64:
     if component in ("impact", "permanent"):
-        out: F64 = column(features, "sqrt_law_bps") * volatility_today(features)
+        out: F64 = column(features, "sqrt_law_bps") * vol_today
         return out
     if component == "timing":
-        out = column(features, "sigma_bps") * np.sqrt(column(features, "horizon_days")) * volatility_today(features)
+        out = column(features, "sigma_bps") * np.sqrt(column(features, "horizon_days")) * vol_today
         return out
     if component == "temporary":
         return column(features, "spread_bps")
     raise KeyError(f"no component {component!r}")
 
 
-def total_scale(features: F64) -> F64:
-    """The total cost's scale per row: impact's and timing's scales added in quadrature."""
-    out: F64 = np.hypot(component_scale("impact", features), component_scale("timing", features))
+def total_scale(scales: Mapping[str, F64]) -> F64:
+    """The total cost's scale per row: impact's and timing's scales (`component_scales`) added in quadrature."""
+    out: F64 = np.hypot(scales["impact"], scales["timing"])
     return out
 
 
@@ -173,13 +183,6 @@ class QuantileModel:
         return finish(self.predict_raw(x), x, self.calibration, self.components, self.levels)
 
 
-def components_in_bps(raw: F64, features: F64, components: Sequence[str], n_levels: int) -> dict[str, F64]:
-    """The raw outputs ([N, components × levels], component-major) times each component's scale."""
-    raw = np.atleast_2d(raw)
-    return {c: raw[:, i * n_levels:(i + 1) * n_levels] * component_scale(c, features)[:, None]
-            for i, c in enumerate(components)}
-
-
 def compose_total(impact: F64, timing: F64, levels: Sequence[float]) -> F64:
     """The total's quantiles from impact's and timing's: medians added, deviations added in quadrature."""
     median = list(levels).index(0.5)
@@ -197,11 +200,12 @@ def finish(raw: F64, features: F64, calibration: Calibration, components: Sequen
     x = np.atleast_2d(features)
     raw = np.atleast_2d(raw)
     n = len(levels)
+    scales = component_scales(components, x)
     out = {}
     for i, c in enumerate(components):
-        scale = component_scale(c, x)[:, None]
-        out[c] = sort_quantiles((raw[:, i * n:(i + 1) * n] + calibration.components[i * n:(i + 1) * n]) * scale)
-    total = compose_total(out["impact"], out["timing"], levels) + calibration.total * total_scale(x)[:, None]
+        out[c] = sort_quantiles((raw[:, i * n:(i + 1) * n] + calibration.components[i * n:(i + 1) * n])
+                                * scales[c][:, None])
+    total = compose_total(out["impact"], out["timing"], levels) + calibration.total * total_scale(scales)[:, None]
     out["total"] = sort_quantiles(total)
     return out
 
@@ -273,11 +277,12 @@ def calibrate(model: QuantileModel, features: F64, labels: Mapping[str, F64]) ->
     x = np.atleast_2d(np.asarray(features, dtype=np.float64))
     n = len(model.levels)
     raw = model.predict_raw(x)
+    scales = component_scales(model.components, x)
     shifts = np.concatenate([
-        conformal_shift(raw[:, i * n:(i + 1) * n], labels[c] / component_scale(c, x), model.levels)
+        conformal_shift(raw[:, i * n:(i + 1) * n], labels[c] / scales[c], model.levels)
         for i, c in enumerate(model.components)])
     composed = finish(raw, x, Calibration(shifts, np.zeros(n)), model.components, model.levels)["total"]
-    scale = total_scale(x)
+    scale = total_scale(scales)
     return Calibration(shifts, conformal_shift(composed / scale[:, None], labels["total"] / scale, model.levels))
 
 
