@@ -178,7 +178,7 @@ def main() -> None:
         f"provider {inference.provider_in_use}"
         + (f" (fell back: {inference.fallback_reason})" if inference.fallback_reason else "")
         + f", intra_op threads {inference.intra_op_threads}; {len(inference.output_names)} outputs, "
-        f"{len(inference.feature_names)} features"
+        f"{len(inference.feature_names)} features; joined trees for small batches: {inference.small_batch_session}"
     )
     rng = np.random.default_rng(args.seed + 1)
     rows = synthetic(max(BATCHES), rng)[0] if served is None else in_ranges(inference, max(BATCHES), rng)
@@ -190,7 +190,8 @@ def main() -> None:
         f"max {single.max():.0f} us, CPU {cpu:.1f} us/call  [target p99 < 100 us]"
     )
     figures |= {"single_p50_us": float(np.percentile(single, 50)), "single_p99_us": float(np.percentile(single, 99)),
-                "intra_op_threads": inference.intra_op_threads, "provider": inference.provider_in_use}
+                "intra_op_threads": inference.intra_op_threads, "provider": inference.provider_in_use,
+                "small_batches": inference.small_batch_session}
     for batch in BATCHES:
         x = np.ascontiguousarray(rows[:batch])
         probe, _ = call_times_us(partial(inference.predict, x), 3, warmup=2)
@@ -231,7 +232,8 @@ def write_card(model: str, figures: dict[str, object]) -> None:
     section = [
         SPEED_HEADING, "",
         f"Measured by `{f['command']}` on {f['machine']} (provider {f['provider']}, {f['intra_op_threads']} intra-op "
-        f"thread; load average {f['load_average_at_start']:.2f}):",
+        f"thread; load average {f['load_average_at_start']:.2f}; the trees joined into one node for small "
+        f"batches: {f.get('small_batches', 'off')}):",
         "",
         f"- one row, the ONNX Runtime call: p50 {f['single_p50_us']:.1f} us, p99 {f['single_p99_us']:.1f} us "
         "(target p99 < 100 us)",

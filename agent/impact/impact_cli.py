@@ -65,6 +65,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                     help="rounds for some components' boosters instead of --trees, e.g. timing=2,temporary=3")
     ti.add_argument("--component-learning-rate", default=_per_component_text(boost.component_learning_rate),
                     help="learning rates for some components' boosters instead of --learning-rate, e.g. timing=0.01")
+    ti.add_argument("--constant-components", default=",".join(boost.constant_components),
+                    help="components whose boosters never split (one leaf: the training rows' quantile in the "
+                         "component's scale), comma-separated ('' for none)")
+    ti.add_argument("--level-trees", default=_per_component_text(boost.level_trees),
+                    help="rounds for one component's booster at one quantile level instead of its component's, "
+                         "e.g. impact:0.05=3,impact:0.95=3 ('' for none)")
     ti.add_argument("--leaves", type=int, default=boost.num_leaves)
     ti.add_argument("--learning-rate", type=float, default=boost.learning_rate)
     ti.add_argument("--seed", type=int, default=boost.seed)
@@ -139,7 +145,7 @@ def _command(first: str, fallback: str) -> str:
     return "footprint " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == [first] else fallback
 
 
-def _scenarios(text: str) -> tuple[str, ...]:
+def _comma_list(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(",") if s.strip())
 
 
@@ -147,7 +153,8 @@ def _per_component_text(values: Mapping[str, float]) -> str:
     return ",".join(f"{name}={value:g}" for name, value in values.items())
 
 
-def _per_component(flag: str, text: str, parse: type[int] | type[float]) -> dict[str, Any]:
+def _per_component(flag: str, text: str, parse: type[int] | type[float], key: str = "COMPONENT",
+                   example: str | None = None) -> dict[str, Any]:
     """A per-component flag's `NAME=VALUE,...` as {component: value}; TrainingError naming the item that is not."""
     from agent.impact.impact_training import TrainingError
 
@@ -161,8 +168,8 @@ def _per_component(flag: str, text: str, parse: type[int] | type[float]) -> dict
                 raise ValueError(item)
             values[name.strip()] = parse(value.strip())
         except ValueError:
-            example = "timing=2" if parse is int else "timing=0.01"
-            raise TrainingError(f"{flag}: {item!r} is not COMPONENT={parse.__name__.upper()} "
+            example = example or ("timing=2" if parse is int else "timing=0.01")
+            raise TrainingError(f"{flag}: {item!r} is not {key}={parse.__name__.upper()} "
                                 f"(e.g. {example})") from None
     return values
 
@@ -180,7 +187,10 @@ def _cmd_train_impact(args: argparse.Namespace) -> int:
                                  seed=args.seed,
                                  component_trees=_per_component("--component-trees", args.component_trees, int),
                                  component_learning_rate=_per_component("--component-learning-rate",
-                                                                        args.component_learning_rate, float))
+                                                                        args.component_learning_rate, float),
+                                 constant_components=_comma_list(args.constant_components),
+                                 level_trees=_per_component("--level-trees", args.level_trees, int,
+                                                            "COMPONENT:LEVEL", "impact:0.05=3"))
         try:
             settings.check(COMPONENTS)
         except ValueError as exc:
@@ -240,7 +250,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if not card_path.exists():
             raise TrainingError(f"no model card {card_path}: evaluate a model made by `footprint train impact`")
         card = json.loads(card_path.read_text())
-        settings = BoostSettings(**card["boost_settings"])
+        # A card written before per-level trees and constant boosters trained every level and component alike.
+        settings = BoostSettings(**{"level_trees": {}, "constant_components": (), **card["boost_settings"]})
         inference = ImpactInference.from_file(model)
         rows = load_rows(Path(args.data))
         every = int(card.get("calibration_every", CALIBRATION_EVERY))

@@ -209,13 +209,18 @@ def compare_with_native(onnx_bytes: bytes, boosters: Sequence[lightgbm.Booster],
 def probe_rows(dumps: Sequence[Mapping[str, Any]], n_features: int) -> FloatArray:
     """A deterministic batch that puts every feature on each split threshold, its float64 neighbours, the zero
     band and NaN, plus random rows over the feature ranges seen in the dumps and rows with random NaNs."""
-    rng = np.random.default_rng(_PROBE_SEED)
     thresholds: list[set[float]] = [set() for _ in range(n_features)]
     for dump in dumps:
         for tree in dump["tree_info"]:
             for split in _splits(tree["tree_structure"]):
                 thresholds[int(split["split_feature"])].add(float(split["threshold"]))
-    low, high = _feature_ranges(dumps, thresholds)
+    return _rows_at(thresholds, *_feature_ranges(dumps, thresholds))
+
+
+def _rows_at(thresholds: Sequence[set[float]], low: FloatArray, high: FloatArray) -> FloatArray:
+    """`probe_rows` from each feature's split thresholds and its (low, high) range."""
+    rng = np.random.default_rng(_PROBE_SEED)
+    n_features = len(thresholds)
     specials = [0.0, -0.0, _ZERO_BAND, -_ZERO_BAND, 1e-36, -1e-36, np.nan]
     columns: list[FloatArray] = []
     for f in range(n_features):
@@ -235,6 +240,76 @@ def probe_rows(dumps: Sequence[Mapping[str, Any]], n_features: int) -> FloatArra
     with_nans[rng.random(with_nans.shape) < 0.3] = np.nan
     extremes = np.vstack([np.zeros(n_features), np.full(n_features, np.nan), low, high])
     return np.ascontiguousarray(np.vstack([*passes, random_rows, with_nans, extremes]), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class MergedEnsemble:
+    """`boosters_to_onnx`'s model as one `TreeEnsemble` node with a target per booster (`merged_ensemble`), and the
+    rows to check the two against: every split threshold and its neighbours, and random rows around them."""
+
+    model: bytes
+    probe: FloatArray
+
+
+_SINGLE_TARGET = {"n_targets": 1, "aggregate_function": 1, "post_transform": 0}
+_NODE_ATTRIBUTES = frozenset({
+    "n_targets", "aggregate_function", "post_transform", "tree_roots", "nodes_featureids", "nodes_splits",
+    "nodes_modes", "nodes_truenodeids", "nodes_trueleafs", "nodes_falsenodeids", "nodes_falseleafs",
+    "nodes_missing_value_tracks_true", "leaf_targetids", "leaf_weights"})
+
+
+def merged_ensemble(model_bytes: bytes) -> MergedEnsemble | None:
+    """The same model with its `TreeEnsemble` nodes (one target each, concatenated into the output) joined into one
+    node whose target k is node k's trees: ONNX Runtime then walks every tree of a row in one kernel call, which on
+    this project's machine took one row from 47 to 21 us (p50) but a batch of 1,000 from 1.56 to 1.82 ms (its
+    per-target loop is slower than one target's), so `ImpactInference` serves small batches through it. None when
+    the model is not of `boosters_to_onnx`'s shape."""
+    model = onnx.load_from_string(model_bytes)
+    *trees, concat = model.graph.node
+    if (not trees or concat.op_type != "Concat" or list(concat.output) != [OUTPUT_NAME]
+            or len(concat.input) != len(trees)):
+        return None
+    by_output = {}
+    for node in trees:
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if (node.op_type != "TreeEnsemble" or node.domain != ML_DOMAIN or list(node.input) != [INPUT_NAME]
+                or set(attrs) != _NODE_ATTRIBUTES or any(attrs[k] != v for k, v in _SINGLE_TARGET.items())):
+            return None
+        by_output[node.output[0]] = attrs
+    if set(by_output) != set(concat.input):
+        return None
+    merged: dict[str, list[Any]] = {name: [] for name in _NODE_ATTRIBUTES - set(_SINGLE_TARGET)}
+    for k, name in enumerate(concat.input):
+        attrs = by_output[name]
+        node_base, leaf_base = len(merged["nodes_featureids"]), len(merged["leaf_weights"])
+        merged["tree_roots"] += [r + node_base for r in attrs["tree_roots"]]
+        for side in ("true", "false"):
+            ids, leafs = attrs[f"nodes_{side}nodeids"], attrs[f"nodes_{side}leafs"]
+            merged[f"nodes_{side}nodeids"] += [i + (leaf_base if leaf else node_base)
+                                               for i, leaf in zip(ids, leafs, strict=True)]
+            merged[f"nodes_{side}leafs"] += list(leafs)
+        for key in ("nodes_featureids", "nodes_missing_value_tracks_true"):
+            merged[key] += list(attrs[key])
+        for key in ("nodes_splits", "nodes_modes", "leaf_weights"):
+            merged[key] += numpy_helper.to_array(attrs[key]).tolist()
+        merged["leaf_targetids"] += [k] * len(numpy_helper.to_array(attrs["leaf_weights"]))
+    tensors = ("nodes_splits", "nodes_modes", "leaf_weights")
+    lists: dict[str, Any] = {k: v for k, v in merged.items() if k not in tensors}
+    node = helper.make_node(
+        "TreeEnsemble", [INPUT_NAME], [OUTPUT_NAME], name="trees", domain=ML_DOMAIN, n_targets=len(trees),
+        aggregate_function=1, post_transform=0, **lists,
+        nodes_splits=numpy_helper.from_array(np.asarray(merged["nodes_splits"], dtype=np.float64)),
+        nodes_modes=numpy_helper.from_array(np.asarray(merged["nodes_modes"], dtype=np.uint8)),
+        leaf_weights=numpy_helper.from_array(np.asarray(merged["leaf_weights"], dtype=np.float64)))
+    del model.graph.node[:]
+    model.graph.node.append(node)
+    n_features = model.graph.input[0].type.tensor_type.shape.dim[1].dim_value
+    thresholds: list[set[float]] = [set() for _ in range(n_features)]
+    for f, t in zip(merged["nodes_featureids"], merged["nodes_splits"], strict=True):
+        if 0 <= f < n_features:
+            thresholds[f].add(float(t))
+    low, high = _feature_ranges((), thresholds)
+    return MergedEnsemble(model.SerializeToString(), _rows_at(thresholds, low, high))
 
 
 def _checked_dumps(

@@ -267,7 +267,7 @@ def fit_quantile_model(features: F64, labels: Mapping[str, F64], feature_names: 
         data = lgb.Dataset(x, target, feature_name=list(feature_names), free_raw_data=False)
         for level in levels:
             boosters.append(lgb.train(settings.params(level, component), data,
-                                      num_boost_round=settings.rounds(component)))
+                                      num_boost_round=settings.rounds(component, level)))
     return QuantileModel(tuple(feature_names), COMPONENTS, tuple(levels), boosters)
 
 

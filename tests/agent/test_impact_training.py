@@ -22,6 +22,8 @@ from agent.impact.impact_training import Split, TrainingError, load_rows, train
 from strategies.impact.boost_settings import BoostSettings
 from strategies.impact.features import FEATURE_NAMES
 from strategies.impact.inference import ImpactInference
+from strategies.impact.quantile_model import COMPONENTS, component_labels, component_scale, fit_quantile_model
+from strategies.impact.quantiles import QUANTILES
 
 SCENARIOS = ("a", "b", "c", "d", "e")
 
@@ -78,21 +80,42 @@ def test_boosters_beat_the_laws_that_cannot_see_aggression(tmp_path: Path) -> No
     assert result.onnx_max_diff_bps <= 0.01
 
 
+def test_a_constant_component_is_one_leaf_per_level_the_training_rows_quantile(tmp_path: Path) -> None:
+    rows = load_rows(write_dataset(tmp_path / "d", n=600))
+    model = fit_quantile_model(rows.features, component_labels(rows.labels), FEATURE_NAMES, SMALL)
+    assert SMALL.constant_components == ("timing",)
+    n = len(QUANTILES)
+    timing = model.boosters[COMPONENTS.index("timing") * n:(COMPONENTS.index("timing") + 1) * n]
+    assert [b.num_trees() for b in timing] == [1] * n
+    assert all("leaf_value" in b.dump_model()["tree_info"][0]["tree_structure"] for b in timing)  # no split
+    target = component_labels(rows.labels)["timing"] / component_scale("timing", rows.features)
+    raw = model.predict_raw(rows.features[:50])[:, COMPONENTS.index("timing") * n:(COMPONENTS.index("timing") + 1) * n]
+    np.testing.assert_allclose(raw, np.broadcast_to(np.quantile(target, QUANTILES), raw.shape), rtol=1e-6)
+    # The other components still learn from the features.
+    median = model.boosters[COMPONENTS.index("impact") * n + QUANTILES.index(0.5)]
+    assert median.num_trees() > 1 and "split_feature" in median.dump_model()["tree_info"][0]["tree_structure"]
+
+
 def test_train_evaluate_and_pretrade_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = write_dataset(tmp_path / "data")
     model = tmp_path / "model"
     assert main(["train", "impact", "--data", str(data), "--out", str(model), "--trees", "20", "--leaves", "7",
-                 "--learning-rate", "0.2", "--component-trees", "timing=3"]) == 0
+                 "--learning-rate", "0.2", "--component-trees", "timing=3", "--constant-components", "",
+                 "--level-trees",
+                 "impact:0.05=2,temporary:0.95=4"]) == 0
     out = capsys.readouterr().out
     assert "ONNX vs native" in out
     card = json.loads((model / "model_card.json").read_text())
     onnx = (model / "impact.onnx").read_bytes()
     assert card["boost_settings"]["component_trees"] == {"timing": 3}
-    # Each booster is one TreeEnsemble node (boosters 7 to 13 are timing's): timing's have 3 trees, the others up to
-    # 20 (LightGBM stops a booster early when no leaf can split further).
+    assert card["boost_settings"]["level_trees"] == {"impact:0.05": 2, "temporary:0.95": 4}
+    # Each booster is one TreeEnsemble node (boosters 7 to 13 are timing's): timing's have 3 trees, impact's at 5%
+    # (the first) 2, temporary's at 95% (the 21st) 4, the others up to 20 (LightGBM stops a booster early when no leaf
+    # can split further).
     trees = [len(next(a.ints for a in node.attribute if a.name == "tree_roots"))
              for node in onnx_lib.load_from_string(onnx).graph.node if node.op_type == "TreeEnsemble"]
-    assert len(trees) == 28 and max(trees[7:14]) == 3 and max(trees[:7] + trees[14:]) == 20
+    assert len(trees) == 28 and max(trees[7:14]) == 3 and max(trees[1:7] + trees[14:20] + trees[21:]) == 20
+    assert (trees[0], trees[20]) == (2, 4)
     assert card["sha256"] == hashlib.sha256(onnx).hexdigest()
     assert card["scenarios"] == list(SCENARIOS) and card["counts"]["records"] == 2_400
     assert card["leave_one_scenario_out"]["mae_ratio"] < 0.8
@@ -131,6 +154,17 @@ def test_bad_requests_get_specific_errors_and_change_nothing(tmp_path: Path,
                         ("spread=2", "trees given for spread")):
         assert main(["train", "impact", "--data", str(data), "--out", str(tmp_path / "m"),
                      "--component-trees", trees]) == 2
+        assert says in capsys.readouterr().err
+        assert not (tmp_path / "m").exists()
+    assert main(["train", "impact", "--data", str(data), "--out", str(tmp_path / "m"),
+                 "--constant-components", "timing,spread"]) == 2
+    assert "constant boosters given for spread" in capsys.readouterr().err
+    for trees, says in (("impact:0.05", "is not COMPONENT:LEVEL=INT (e.g. impact:0.05=3)"),
+                        ("impact:0.3=2", "trees given for impact:0.3: not COMPONENT:LEVEL"),
+                        ("impact=2", "trees given for impact: not COMPONENT:LEVEL"),
+                        ("impact:0.5=0", "whole number >= 1")):
+        assert main(["train", "impact", "--data", str(data), "--out", str(tmp_path / "m"),
+                     "--level-trees", trees]) == 2
         assert says in capsys.readouterr().err
         assert not (tmp_path / "m").exists()
     with pytest.raises(TrainingError, match="training set is empty"):

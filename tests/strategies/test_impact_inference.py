@@ -12,8 +12,16 @@ import onnxruntime as ort
 import pytest
 from test_impact_onnx import EXACT, FEATURES, OUTPUTS, synthetic_features, train_quantile_boosters
 
-from strategies.impact.inference import CPU, CUDA, ImpactInference, ImpactInputError, ImpactModelError
-from strategies.impact.onnx_export import boosters_to_onnx
+import strategies.impact.inference as inference_module
+from strategies.impact.inference import (
+    CPU,
+    CUDA,
+    SMALL_BATCH_ROWS,
+    ImpactInference,
+    ImpactInputError,
+    ImpactModelError,
+)
+from strategies.impact.onnx_export import MergedEnsemble, boosters_to_onnx, merged_ensemble
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +55,51 @@ def test_cpu_predictions_match_lightgbm(boosters: list[lgb.Booster], model: byte
     assert np.max(np.abs(predicted - native)) <= EXACT
     np.testing.assert_array_equal(inference.predict(rows[7]), predicted[7])
     assert inference.predict(rows[7]).shape == (3,)
+
+
+def one_thread(model: bytes) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    return ort.InferenceSession(model, options, providers=[CPU])
+
+
+def test_small_batches_run_through_the_joined_trees_with_the_same_numbers(model: bytes) -> None:
+    merged = merged_ensemble(model)
+    assert merged is not None
+    (node,) = onnx.load_from_string(merged.model).graph.node
+    assert node.op_type == "TreeEnsemble" and onnx.helper.get_attribute_value(
+        next(a for a in node.attribute if a.name == "n_targets")) == len(OUTPUTS)
+    inference = ImpactInference(model)
+    assert inference.small_batch_session.startswith(f"on, for batches of up to {SMALL_BATCH_ROWS} rows")
+    exported = one_thread(model)  # more threads sum the trees in another order
+    rows = finite_rows(3 * SMALL_BATCH_ROWS, seed=23)
+    for n in (1, 2, SMALL_BATCH_ROWS, SMALL_BATCH_ROWS + 1, len(rows)):
+        np.testing.assert_array_equal(inference.predict(rows[:n]), exported.run(None, {"features": rows[:n]})[0])
+
+
+def test_a_model_of_another_shape_serves_whole(model: bytes) -> None:
+    merged = merged_ensemble(model)
+    assert merged is not None and merged_ensemble(merged.model) is None  # one node already, no Concat
+    inference = ImpactInference(merged.model)
+    assert inference.small_batch_session == "off: the model is not one TreeEnsemble node per output"
+    rows = finite_rows(10, seed=24)
+    np.testing.assert_array_equal(inference.predict(rows), ImpactInference(model).predict(rows))
+
+
+def test_joined_trees_that_differ_are_not_served(model: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    merged = merged_ensemble(model)
+    assert merged is not None
+    altered = onnx.load_from_string(merged.model)
+    weights = next(a for a in altered.graph.node[0].attribute if a.name == "leaf_weights")
+    values = onnx.numpy_helper.to_array(weights.t).copy()
+    values[-1] += 1e-9
+    weights.t.CopyFrom(onnx.numpy_helper.from_array(values))
+    monkeypatch.setattr(inference_module, "merged_ensemble",
+                        lambda _: MergedEnsemble(altered.SerializeToString(), merged.probe))
+    inference = ImpactInference(model)
+    assert inference.small_batch_session == f"off: the joined trees differ from the model on {len(merged.probe)} probe rows"
+    rows = finite_rows(5, seed=25)
+    np.testing.assert_array_equal(inference.predict(rows), one_thread(model).run(None, {"features": rows})[0])
 
 
 def test_threads_do_not_change_predictions(model: bytes) -> None:
