@@ -250,8 +250,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if not card_path.exists():
             raise TrainingError(f"no model card {card_path}: evaluate a model made by `footprint train impact`")
         card = json.loads(card_path.read_text())
-        # A card written before per-level trees and constant boosters trained every level and component alike.
-        settings = BoostSettings(**{"level_trees": {}, "constant_components": (), **card["boost_settings"]})
+        settings = BoostSettings.from_card(card["boost_settings"])
         inference = ImpactInference.from_file(model)
         rows = load_rows(Path(args.data))
         every = int(card.get("calibration_every", CALIBRATION_EVERY))

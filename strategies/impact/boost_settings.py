@@ -53,6 +53,13 @@ class BoostSettings:
     seed: int = 7
     threads: int = 1
 
+    @classmethod
+    def from_card(cls, values: Mapping[str, object]) -> BoostSettings:
+        """The settings a model card recorded (`dataclasses.asdict`). A card written before per-level trees and
+        constant boosters existed trained every level of a component alike and every component from the features,
+        so those two are read as empty when the card lacks them, not given today's defaults."""
+        return cls(**{"level_trees": {}, "constant_components": (), **values})  # type: ignore[arg-type]
+
     def rounds(self, component: str, level: float | None = None) -> int:
         """Boosting rounds for `component`'s boosters (at quantile `level`, where `level_trees` names it)."""
         if level is not None and (key := level_key(component, level)) in self.level_trees:

