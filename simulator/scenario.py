@@ -19,7 +19,7 @@ from simulator.scenario_compiler import CompiledScenario, ScenarioOrder, compile
 from simulator.scenario_schema import FieldProblems, Loc, Scenario, dotted
 
 __all__ = ["CompiledScenario", "Scenario", "ScenarioError", "ScenarioOrder", "compile_scenario",
-           "list_scenarios", "load_scenario"]
+           "list_scenarios", "load_scenario", "scenario_file"]
 
 BUILTIN_DIR = Path(__file__).with_name("scenarios")
 
@@ -52,6 +52,11 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         lines = [f"{shown}: {where}: {message}{_line_note(root, loc)}" for loc, where, message in _problems(exc)]
         raise ScenarioError("\n".join(lines)) from None
+
+
+def scenario_file(path_or_name: str | Path) -> Path:
+    """The YAML file of a built-in scenario (by name) or of a path; ScenarioError for an unknown name."""
+    return _locate(path_or_name)[0]
 
 
 def _locate(path_or_name: str | Path) -> tuple[Path, str]:
