@@ -43,6 +43,7 @@ from strategies.impact.quantile_model import (
     component_labels,
     conformal_shift,
     fit_quantile_model,
+    timing_exposure,
     volatility_today,
 )
 from strategies.impact.quantiles import QUANTILES, exceed_probability, sort_quantiles
@@ -303,8 +304,8 @@ def train(rows: Rows, settings: BoostSettings, calibration_every: int = CALIBRAT
 def fit_baselines(tr: Rows, cal: Rows, te: Rows) -> tuple[dict[str, Forecast], dict[str, dict[str, float]]]:
     """Every parametric baseline fitted on the training rows as the boosters are: its law to the counterfactual
     impact (its quantiles of the impact from its own residuals), its total cost as that impact plus the timing
-    residuals' quantiles in units of σ·√T; both conformally shifted on the calibration rows like the boosters' (the
-    total in units of σ·√T)."""
+    residuals' quantiles in units of the timing noise (`_timing_scale`); both conformally shifted on the calibration
+    rows like the boosters' (the total in units of the timing noise)."""
     forecasts: dict[str, Forecast] = {}
     params: dict[str, dict[str, float]] = {}
     # Each law twice: with the history's σ, as desks use it, and with the boosters' σ today, so the comparison is
@@ -313,11 +314,11 @@ def fit_baselines(tr: Rows, cal: Rows, te: Rows) -> tuple[dict[str, Forecast], d
         for fresh in default_baselines():
             law = _LawForecast(fresh.fit(baseline_inputs(tr.features, today), tr.labels["impact"]), tr, today)
             impact_shift = conformal_shift(law.impact(cal), cal.labels["impact"], QUANTILES)
-            # The total's offsets in units of each row's σ√T, as the boosters' are in their scale (normalised).
-            cal_scale = _timing_scale(baseline_inputs(cal.features, today))
+            # The total's offsets in units of each row's timing noise, as the boosters' are in their scale (normalised).
+            cal_scale = _timing_scale(baseline_inputs(cal.features, today), cal.features)
             total_shift = conformal_shift(law.total(cal) / cal_scale[:, None], cal.labels["total"] / cal_scale,
                                           QUANTILES)
-            te_scale = _timing_scale(baseline_inputs(te.features, today))
+            te_scale = _timing_scale(baseline_inputs(te.features, today), te.features)
             name = law.fitted.name + (SIGMA_TODAY if today else "")
             forecasts[name] = Forecast(sort_quantiles(law.total(te) + total_shift[None, :] * te_scale[:, None]),
                                        sort_quantiles(law.impact(te) + impact_shift))
@@ -327,13 +328,13 @@ def fit_baselines(tr: Rows, cal: Rows, te: Rows) -> tuple[dict[str, Forecast], d
 
 class _LawForecast:
     """A fitted law's quantiles: of the impact (its own), and of the total (its impact plus the quantiles of the
-    training rows' (realised − its impact) / σ√T, scaled back by each row's σ√T; σ as the law was fitted with)."""
+    training rows' (realised − its impact) over their timing noise (`_timing_scale`), scaled back by each row's)."""
 
     def __init__(self, fitted: ImpactBaseline, tr: Rows, today: bool) -> None:
         self.fitted = fitted
         self.today = today
         inputs = baseline_inputs(tr.features, today)
-        z = (tr.labels["total"] - fitted.predict_point(inputs)) / _timing_scale(inputs)
+        z = (tr.labels["total"] - fitted.predict_point(inputs)) / _timing_scale(inputs, tr.features)
         self.timing: F64 = np.quantile(z, QUANTILES)
 
     def impact(self, rows: Rows) -> F64:
@@ -342,11 +343,13 @@ class _LawForecast:
     def total(self, rows: Rows) -> F64:
         inputs = baseline_inputs(rows.features, self.today)
         point = self.fitted.predict_point(inputs)
-        return sort_quantiles(point[:, None] + _timing_scale(inputs)[:, None] * self.timing[None, :])
+        return sort_quantiles(point[:, None] + _timing_scale(inputs, rows.features)[:, None] * self.timing[None, :])
 
 
-def _timing_scale(inputs: ImpactInputs) -> F64:
-    out: F64 = inputs.sigma_bps * np.sqrt(inputs.horizon_days)
+def _timing_scale(inputs: ImpactInputs, features: F64) -> F64:
+    """The timing noise as the boosters measure it (σ√T times the schedule's `timing_exposure`), σ as the law was
+    fitted with: a law's total gets the same account of an IS parent's shorter exposure as the boosters'."""
+    out: F64 = inputs.sigma_bps * np.sqrt(inputs.horizon_days) * timing_exposure(features)
     return out
 
 

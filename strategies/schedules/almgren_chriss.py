@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+import numpy as np
+import numpy.typing as npt
+
 from strategies.schedules.plan import ScheduleInputError, SchedulePlan, boundaries, check_qty
 
 # Below this κT the sinh ratio and the straight line agree to double precision (they differ by about (κT)²/6), so
@@ -110,6 +113,21 @@ def remaining_share(kappa_t: float, elapsed: float) -> float:
         return 1.0 if elapsed <= 0 else 0.0
     # sinh(a)/sinh(b) = e^(a−b) (1 − e^(−2a)) / (1 − e^(−2b)): nothing overflows however large κT grows.
     return math.exp(-kappa_t * elapsed) * math.expm1(-2.0 * kappa_t * (1.0 - elapsed)) / math.expm1(-2.0 * kappa_t)
+
+
+def mean_square_holding(kappa_t: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """∫₀¹ r(u)² du for the trajectory's remaining share r (`remaining_share`), elementwise: 1/3 for the straight
+    line (TWAP), less the sooner it trades. The price risk of working an order is σ² X² T times this (the variance
+    V = σ² Σ τ x_k² in continuous time), so the market's own move over the execution has a standard deviation of
+    σ √T √(this) in price units per unit held.
+
+    Closed form (sinh(2κT)/(4κT) − 1/2) / sinh²(κT), written in e^(−2κT) so nothing overflows; its series
+    1/3 − 2(κT)²/45 below κT = 1e-3, where the closed form cancels."""
+    k = np.asarray(kappa_t, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closed = (-np.expm1(-4.0 * k) / (2.0 * k) - 2.0 * np.exp(-2.0 * k)) / np.expm1(-2.0 * k) ** 2
+    out: npt.NDArray[np.float64] = np.where(k < 1e-3, 1.0 / 3.0 - 2.0 * k * k / 45.0, closed)
+    return out
 
 
 def _holdings(qty: float, kappa_tau: float, intervals: int) -> tuple[float, ...]:

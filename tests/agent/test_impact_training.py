@@ -97,6 +97,19 @@ def test_a_constant_component_is_one_leaf_per_level_the_training_rows_quantile(t
     assert median.num_trees() > 1 and "split_feature" in median.dump_model()["tree_info"][0]["tree_structure"]
 
 
+def test_an_is_parents_timing_noise_is_its_trajectorys_exposure() -> None:
+    cols = synthetic_records(1)
+    row = np.array([[float(cols[name][0]) for name in FEATURE_NAMES]])
+    even, front = row.copy(), row.copy()
+    even[0, FEATURE_NAMES.index("urgency")] = 0.0
+    front[0, FEATURE_NAMES.index("urgency")] = 3.0
+    front[0, FEATURE_NAMES.index("strategy_is")] = 1.0
+    # sinh(κ(T - t)) / sinh(κT) at κT = 3 holds ∫ r² = 0.1625 of the order over the horizon, against the line's 1/3.
+    ratio = component_scale("timing", front)[0] / component_scale("timing", even)[0]
+    assert ratio == pytest.approx(np.sqrt(3 * 0.16251279767), rel=1e-9)
+    assert component_scale("impact", front)[0] == component_scale("impact", even)[0]
+
+
 def test_a_card_is_read_back_as_the_settings_it_was_trained_with() -> None:
     assert BoostSettings.from_card(asdict(SMALL)) == SMALL
     # An older card has neither per-level trees nor constant boosters: every level and component trained alike.

@@ -23,6 +23,7 @@ from strategies.schedules import (
     twap_plan,
     vwap_plan,
 )
+from strategies.schedules.almgren_chriss import mean_square_holding, remaining_share
 
 DAY = 86_400.0
 
@@ -396,3 +397,21 @@ def test_eta_at_or_below_half_gamma_tau_is_ill_posed() -> None:
         ac(model)
     assert info.value.field == "eta"
     assert ac(model, n=10).completes  # τ = 0.5 day: η̃ = 1.25e-6 > 0
+
+
+@pytest.mark.parametrize("kappa_t", [0.0, 1e-6, 5e-4, 2e-3, 0.3, 1.0, 3.0, 12.0])
+def test_the_mean_square_holding_is_the_trajectorys_own(kappa_t: float) -> None:
+    # Simpson's rule on the trajectory itself, against the closed form (and its series near the line).
+    u = np.linspace(0.0, 1.0, 2_001)
+    r2 = np.array([remaining_share(kappa_t, x) ** 2 for x in u])
+    simpson = (r2[0] + r2[-1] + 4 * r2[1:-1:2].sum() + 2 * r2[2:-1:2].sum()) / (3 * (len(u) - 1))
+    assert float(mean_square_holding(kappa_t)) == pytest.approx(simpson, rel=1e-9)
+
+
+def test_the_mean_square_holding_runs_from_the_line_to_trading_at_once() -> None:
+    assert float(mean_square_holding(0.0)) == 1.0 / 3.0  # TWAP: σ²T/3 of price risk
+    got = mean_square_holding(np.array([1e3, 1e6, np.inf]))
+    np.testing.assert_allclose(got[:2], [1 / 2e3, 1 / 2e6], rtol=1e-12)  # 1/(2κT) far out; no overflow
+    assert got[2] == 0.0
+    ks = np.linspace(0.0, 20.0, 401)
+    assert np.all(np.diff(mean_square_holding(ks)) < 0)  # the sooner it trades, the less it carries
