@@ -23,6 +23,8 @@ from strategies.schedules.plan import ScheduleInputError, SchedulePlan, boundari
 # Below this κT the sinh ratio and the straight line agree to double precision (they differ by about (κT)²/6), so
 # the line is used: it is exact for λ = 0 and divides by nothing.
 _LINEAR_BELOW = 1e-8
+# Below this κT `mean_square_holding` takes its series: the closed form loses digits to cancellation there.
+_SERIES_BELOW = 1e-3
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,9 @@ def mean_square_holding(kappa_t: npt.ArrayLike) -> npt.NDArray[np.float64]:
     Closed form (sinh(2κT)/(4κT) − 1/2) / sinh²(κT), written in e^(−2κT) so nothing overflows; its series
     1/3 − 2(κT)²/45 below κT = 1e-3, where the closed form cancels."""
     k = np.asarray(kappa_t, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        closed = (-np.expm1(-4.0 * k) / (2.0 * k) - 2.0 * np.exp(-2.0 * k)) / np.expm1(-2.0 * k) ** 2
-    out: npt.NDArray[np.float64] = np.where(k < 1e-3, 1.0 / 3.0 - 2.0 * k * k / 45.0, closed)
+    safe = np.maximum(k, _SERIES_BELOW)  # no 0/0 where the series serves; κT = inf gives 0 without a warning
+    closed = (-np.expm1(-4.0 * safe) / (2.0 * safe) - 2.0 * np.exp(-2.0 * safe)) / np.expm1(-2.0 * safe) ** 2
+    out: npt.NDArray[np.float64] = np.where(k < _SERIES_BELOW, 1.0 / 3.0 - 2.0 * k * k / 45.0, closed)
     return out
 
 
