@@ -104,7 +104,10 @@ class ImpactInference:
     def _open_small(self, model_bytes: bytes) -> str:
         """Open the joined-trees session for small batches if the model has that shape and it agrees exactly with
         the model as exported; what came of it, for `small_batch_session`."""
-        merged = merged_ensemble(model_bytes)
+        try:
+            merged = merged_ensemble(model_bytes)
+        except Exception as exc:  # a model this code did not make: it serves whole, as exported
+            return f"off: its trees cannot be joined ({type(exc).__name__}: {exc})"
         if merged is None:
             return "off: the model is not one TreeEnsemble node per output"
         try:

@@ -265,8 +265,10 @@ def merged_ensemble(model_bytes: bytes) -> MergedEnsemble | None:
     per-target loop is slower than one target's), so `ImpactInference` serves small batches through it. None when
     the model is not of `boosters_to_onnx`'s shape."""
     model = onnx.load_from_string(model_bytes)
+    if len(model.graph.node) < 2 or len(model.graph.input) != 1:
+        return None
     *trees, concat = model.graph.node
-    if (not trees or concat.op_type != "Concat" or list(concat.output) != [OUTPUT_NAME]
+    if (concat.op_type != "Concat" or list(concat.output) != [OUTPUT_NAME]
             or len(concat.input) != len(trees)):
         return None
     by_output = {}

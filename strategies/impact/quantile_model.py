@@ -135,6 +135,12 @@ CALIBRATION_UNITS = "scale"
 """How a served model's metadata says its offsets are measured: in each row's scale. Models whose metadata lacks it
 (footprint before normalised offsets) held offsets in bps and are refused rather than misread."""
 
+TIMING_SCALE = "exposure"
+"""How a served model's metadata says its timing quantiles are measured: σ√T times the schedule's
+`timing_exposure`. Models whose metadata lacks it (footprint before it) learnt them in σ√T for every schedule; read
+with the exposure they would give an IS parent a narrower interval than they were calibrated for, so they are
+refused rather than misread."""
+
 
 def component_labels(labels: Mapping[str, F64]) -> dict[str, F64]:
     """The components in bps from a dataset's outcomes (total, impact, temporary and permanent_impact in bps)."""
@@ -253,13 +259,18 @@ class ServedLayout:
             raise ValueError(f"the model's calibration offsets are in {units or 'bps'!s}, not in each row's "
                              f"{CALIBRATION_UNITS} (made by an older footprint): train it again with "
                              "`footprint train impact`")
+        if metadata.get("timing_scale") != TIMING_SCALE:
+            raise ValueError("the model's timing quantiles are in σ√T for every schedule, not in σ√T times the "
+                             "schedule's exposure (made by an older footprint): train it again with "
+                             "`footprint train impact`")
         return cls(components, levels, calibration)
 
     @staticmethod
     def metadata(model: QuantileModel) -> dict[str, str]:
         """The metadata `from_metadata` reads, for a fitted model."""
         return {"components": json.dumps(list(model.components)), "levels": json.dumps(list(model.levels)),
-                "calibration": json.dumps(model.calibration.as_list()), "calibration_units": CALIBRATION_UNITS}
+                "calibration": json.dumps(model.calibration.as_list()), "calibration_units": CALIBRATION_UNITS,
+                "timing_scale": TIMING_SCALE}
 
     def finish(self, raw: F64, features: F64) -> dict[str, F64]:
         return finish(raw, features, self.calibration, self.components, self.levels)

@@ -93,6 +93,24 @@ def test_a_model_whose_offsets_are_in_bps_is_refused_not_misread(tmp_path: Path,
     assert "offsets are in bps" in err and "train it again" in err
 
 
+def test_a_model_whose_timing_ignores_the_schedule_is_refused_not_misread(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A model exported before the timing scale took the schedule's exposure learnt its timing quantiles in σ√T for
+    every schedule; served with the exposure, an IS parent's interval would be narrower than it was calibrated for."""
+    model = onnx.load(str(SHIPPED_MODEL))
+    props = {p.key: p.value for p in model.metadata_props if p.key != "timing_scale"}
+    onnx.helper.set_model_props(model, props)
+    older = tmp_path / "older.onnx"
+    onnx.save(model, str(older))
+    from agent.cli import main
+
+    argv = ["pretrade", "--symbol", "CRYPTOALPHA", "--side", "sell", "--qty", "50000", "--horizon", "1h",
+            "--model", str(older)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "timing quantiles are in σ√T for every schedule" in err and "train it again" in err
+
+
 def test_a_feature_past_the_training_range_is_noted_with_the_digits_that_show_it() -> None:
     from agent.impact.pretrade import PreTrade
 

@@ -86,6 +86,17 @@ def test_a_model_of_another_shape_serves_whole(model: bytes) -> None:
     np.testing.assert_array_equal(inference.predict(rows), ImpactInference(model).predict(rows))
 
 
+def test_a_model_whose_trees_cannot_be_joined_serves_whole(model: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    def cannot(_: bytes) -> MergedEnsemble:
+        raise ValueError("a symbolic feature count")
+
+    monkeypatch.setattr(inference_module, "merged_ensemble", cannot)
+    inference = ImpactInference(model)
+    assert inference.small_batch_session == "off: its trees cannot be joined (ValueError: a symbolic feature count)"
+    rows = finite_rows(3, seed=26)
+    np.testing.assert_array_equal(inference.predict(rows), one_thread(model).run(None, {"features": rows})[0])
+
+
 def test_joined_trees_that_differ_are_not_served(model: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     merged = merged_ensemble(model)
     assert merged is not None
