@@ -134,8 +134,8 @@ class MarketView:
 
     def next_event(self, now: float) -> float | None:
         """Seconds from `now` to the next scheduled release on the venue's calendar; None when none is known."""
-        upcoming = [t for t in self._calendar if t >= now]
-        return min(upcoming) - now if upcoming else None
+        upcoming = self.calendar(now)
+        return upcoming[0][0] - now if upcoming else None
 
     def sentiment(self, window_s: float, now: float) -> float:
         """The mean sentiment score of the scored items in the window, in [-1, 1]; 0 when there is none."""

@@ -75,12 +75,19 @@ def test_an_agent_told_to_estimate_refuses_to_start_without_its_model(tmp_path: 
     assert "gone.onnx" in capsys.readouterr().err
 
 
-def test_a_model_whose_offsets_are_in_bps_is_refused_not_misread(tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    """A model exported before normalised offsets held them in bps: read as units of each row's scale they would
-    move every quantile by a factor of the row's scale, so `pretrade` refuses it and says what to do."""
+@pytest.mark.parametrize(("dropped", "says"), [
+    # Exported before normalised offsets: they were in bps, and read as units of each row's scale they would move
+    # every quantile by a factor of the row's scale.
+    ("calibration_units", "offsets are in bps"),
+    # Exported before the timing scale took the schedule's exposure: timing quantiles in σ√T for every schedule, so
+    # an IS parent's interval would be narrower than it was calibrated for.
+    ("timing_scale", "timing quantiles are in σ√T for every schedule"),
+])
+def test_a_model_made_by_an_older_footprint_is_refused_not_misread(dropped: str, says: str, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`pretrade` refuses a model whose metadata lacks what the served layout needs to read it, and says what to do."""
     model = onnx.load(str(SHIPPED_MODEL))
-    props = {p.key: p.value for p in model.metadata_props if p.key != "calibration_units"}
+    props = {p.key: p.value for p in model.metadata_props if p.key != dropped}
     onnx.helper.set_model_props(model, props)
     older = tmp_path / "older.onnx"
     onnx.save(model, str(older))
@@ -90,25 +97,7 @@ def test_a_model_whose_offsets_are_in_bps_is_refused_not_misread(tmp_path: Path,
             "--model", str(older)]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "offsets are in bps" in err and "train it again" in err
-
-
-def test_a_model_whose_timing_ignores_the_schedule_is_refused_not_misread(tmp_path: Path,
-                                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """A model exported before the timing scale took the schedule's exposure learnt its timing quantiles in σ√T for
-    every schedule; served with the exposure, an IS parent's interval would be narrower than it was calibrated for."""
-    model = onnx.load(str(SHIPPED_MODEL))
-    props = {p.key: p.value for p in model.metadata_props if p.key != "timing_scale"}
-    onnx.helper.set_model_props(model, props)
-    older = tmp_path / "older.onnx"
-    onnx.save(model, str(older))
-    from agent.cli import main
-
-    argv = ["pretrade", "--symbol", "CRYPTOALPHA", "--side", "sell", "--qty", "50000", "--horizon", "1h",
-            "--model", str(older)]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "timing quantiles are in σ√T for every schedule" in err and "train it again" in err
+    assert says in err and "train it again" in err
 
 
 def test_a_feature_past_the_training_range_is_noted_with_the_digits_that_show_it() -> None:
