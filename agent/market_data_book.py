@@ -16,6 +16,7 @@ class MdEntry:
     price: float
     size: int
     action: str | None = None
+    aggressor: int | None = None  # a trade's AggressorSide(2446): +1 the buyer took liquidity, -1 the seller
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,14 @@ class MdUpdate:
 
 
 class MarketDataBook:
-    """Price levels per symbol and side; volume traded since start."""
+    """Price levels per symbol and side; volume traded since start, and of it the aggressor-signed part (bought
+    minus sold by the side that took liquidity) once the venue's trade entries carry AggressorSide(2446)."""
 
     def __init__(self) -> None:
         self._levels: dict[tuple[str, str], dict[float, int]] = {}
         self.traded_volume: dict[str, int] = {}
         self.last_trade: dict[str, float] = {}
+        self.signed_volume: dict[str, int] = {}
 
     def apply(self, update: MdUpdate) -> set[str]:
         """Apply one message; return the symbols whose book changed."""
@@ -46,6 +49,8 @@ class MarketDataBook:
             if e.entry_type == "2":
                 if e.action in (None, "0"):
                     self.traded_volume[e.symbol] = self.traded_volume.get(e.symbol, 0) + e.size
+                    if e.aggressor is not None:
+                        self.signed_volume[e.symbol] = self.signed_volume.get(e.symbol, 0) + e.aggressor * e.size
                     self.last_trade[e.symbol] = e.price
                 continue
             if e.entry_type not in ("0", "1"):
@@ -69,4 +74,4 @@ class MarketDataBook:
         bid, bid_qty = bids[0] if bids else (None, 0)
         ask, ask_qty = asks[0] if asks else (None, 0)
         return Quote(symbol, bid, bid_qty, ask, ask_qty, timestamp, self.traded_volume.get(symbol, 0),
-                     tuple(bids), tuple(asks))
+                     tuple(bids), tuple(asks), self.signed_volume.get(symbol))

@@ -120,7 +120,7 @@ class AgentRuntime:
             "SocketConnectPort": str(cfg.venue_port),
             "FileStorePath": str(state / "venue-store"),
             "FileLogPath": str(state / "venue-log"),
-            "DataDictionary": str(fix_config.quickfix_spec("FIX44")),
+            "DataDictionary": str(fix_config.venue_dictionary()),
         })
         return oms, venue
 

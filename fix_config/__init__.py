@@ -1,13 +1,18 @@
 """QuickFIX session settings, data dictionaries and the agent's default configuration.
 
-Not code: this package only locates its files and renders a settings file with per-run values
-(ports, state directories) so that sessions, ports and CompIDs stay in the settings files.
+Nearly not code: this package locates its files, renders a settings file with per-run values (ports, state
+directories) so that sessions, ports and CompIDs stay in the settings files, and derives the venue sessions' data
+dictionary, which both ends of a venue session (the simulator and the agent) must read alike.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import sys
+import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -26,6 +31,43 @@ def quickfix_spec(version: str = "FIX44") -> Path:
             f"QuickFIX data dictionary {candidate} not found: is the quickfix package installed in this environment?"
         )
     return candidate
+
+
+# AggressorSide(2446): FIX 5.0 SP2's field for the side of the order that took liquidity, which FIX 4.4 lacks. The
+# venue sets it on each trade entry of its market data (1 buy, 2 sell), as crypto venues publish the taker's side.
+AGGRESSOR_SIDE = 2446
+_MD_ENTRY_GROUPS = ("MDFullGrp", "MDIncGrp")
+
+
+def venue_dictionary(base: Path | None = None) -> Path:
+    """QuickFIX's FIX 4.4 dictionary with AggressorSide(2446) in the market data entries (W and X), the one every
+    venue session reads. It is derived once per base dictionary into the temporary folder (same content, same
+    file), so the simulator, the agent and any test client that name it read the same file."""
+    source = base or quickfix_spec("FIX44")
+    text = source.read_bytes()
+    digest = hashlib.sha256(text + b"AggressorSide-1").hexdigest()[:16]
+    dest = Path(tempfile.gettempdir()) / "footprint-fix" / f"FIX44-venue-{digest}.xml"
+    if dest.is_file():
+        return dest
+    root = ET.fromstring(text)
+    fields, components = root.find("fields"), root.find("components")
+    if fields is None or components is None:
+        raise ValueError(f"{source}: not a QuickFIX data dictionary (no <fields> or <components>)")
+    field = ET.SubElement(fields, "field", number=str(AGGRESSOR_SIDE), name="AggressorSide", type="CHAR")
+    ET.SubElement(field, "value", enum="1", description="BUY")
+    ET.SubElement(field, "value", enum="2", description="SELL")
+    for component in components.findall("component"):
+        if component.get("name") in _MD_ENTRY_GROUPS:
+            group = component.find("group")
+            if group is None:
+                raise ValueError(f"{source}: component {component.get('name')} has no NoMDEntries group")
+            ET.SubElement(group, "field", name="AggressorSide", required="N")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as out:
+        out.write(ET.tostring(root, encoding="unicode"))
+    os.replace(tmp, dest)  # whole or not at all: sessions starting at once each read a complete file
+    return dest
 
 
 _KEY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)\s*=")

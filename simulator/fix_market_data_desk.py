@@ -17,6 +17,7 @@ from simulator.fix_codes import (
     MD_REJ_SUBSCRIPTION_TYPE,
     MD_REJ_UNKNOWN_SYMBOL,
     MD_REJ_UPDATE_TYPE,
+    SIDE_TO_FIX,
     UPDATE_ACTION,
 )
 from simulator.fix_messages import (
@@ -173,4 +174,5 @@ class MarketDataDesk:
     def _trade_entries(self, symbol: str, trades: list[Trade]) -> list[IncrementalEntry]:
         spec = self._market.spec(symbol)
         new = UPDATE_ACTION[LevelAction.NEW]
-        return [IncrementalEntry(new, ENTRY_TRADE, symbol, spec.format_price(t.price), t.qty) for t in trades]
+        return [IncrementalEntry(new, ENTRY_TRADE, symbol, spec.format_price(t.price), t.qty, SIDE_TO_FIX[t.aggressor])
+                for t in trades]

@@ -7,6 +7,8 @@ from typing import Any
 
 import quickfix44 as fix44
 
+from fix_config import AGGRESSOR_SIDE
+
 
 @dataclass(frozen=True, slots=True)
 class ExecReport:
@@ -80,6 +82,7 @@ class IncrementalEntry:
     symbol: str
     price: str
     size: int | None
+    aggressor: str | None = None  # a trade's AggressorSide(2446): 1 the buyer took liquidity, 2 the seller
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +205,8 @@ def _increment(r: MarketDataIncrement) -> Any:
     message = _set(fix44.MarketDataIncrementalRefresh(), {262: r.md_req_id})
     for entry in r.entries:
         group = fix44.MarketDataIncrementalRefresh.NoMDEntries()
-        _set(group, {279: entry.action, 269: entry.entry_type, 55: entry.symbol, 270: entry.price, 271: entry.size})
+        _set(group, {279: entry.action, 269: entry.entry_type, 55: entry.symbol, 270: entry.price, 271: entry.size,
+                     AGGRESSOR_SIDE: entry.aggressor})
         message.addGroup(group)
     return message
 

@@ -68,8 +68,9 @@ def feed_tags(settings_file: Path) -> FeedTags:
 
 
 def data_dictionary_path() -> Path:
-    """The FIX 4.4 dictionary installed with the quickfix package."""
-    return fix_config.quickfix_spec("FIX44")
+    """The venue sessions' dictionary: the FIX 4.4 one installed with the quickfix package, with AggressorSide(2446)
+    on market data entries (`fix_config.venue_dictionary`)."""
+    return fix_config.venue_dictionary()
 
 
 def write_settings(

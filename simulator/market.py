@@ -125,6 +125,7 @@ class Market:
         # Undrained trades beyond the limit drop oldest first: a backtest that never reads the tape stays bounded.
         self._tape: deque[Trade] = deque(maxlen=tape_limit)
         self._volume: dict[str, int] = dict.fromkeys(self._specs, 0)  # traded since the start, per symbol
+        self._signed: dict[str, int] = dict.fromkeys(self._specs, 0)  # of it, bought minus sold by the aggressor
         self._last_id = 0
         # Flow events scheduled before the start (a warm-up) build the opening book; their trades are not news.
         self._now = min(start_time, self._flow.next_time())
@@ -133,6 +134,7 @@ class Market:
         self._tape.clear()
         self._pending.clear()
         self._volume = dict.fromkeys(self._specs, 0)
+        self._signed = dict.fromkeys(self._specs, 0)
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -170,6 +172,10 @@ class Market:
     def traded_volume(self, symbol: str) -> int:
         """Quantity traded in `symbol` since the start (the warm-up excluded)."""
         return self._volume[symbol]
+
+    def signed_volume(self, symbol: str) -> int:
+        """Of `traded_volume`, the quantity whose aggressor bought minus the quantity whose aggressor sold."""
+        return self._signed[symbol]
 
     def drain_trades(self) -> list[Trade]:
         """Trades since the last drain, oldest first."""
@@ -349,6 +355,7 @@ class Market:
             price = self._specs[symbol].ticks_to_price(price_ticks)
             self._tape.append(Trade(self._now, symbol, price, qty, Side.BUY if aggressor == 0 else Side.SELL))
             self._volume[symbol] += qty
+            self._signed[symbol] += qty if aggressor == 0 else -qty
             if maker_owner != FLOW:
                 self._pending.append(self._fill(maker_oid, qty, price_ticks, price))
 
@@ -360,6 +367,7 @@ class Market:
                 price = spec.ticks_to_price(event.price_ticks)
                 self._tape.append(Trade(self._now, symbol, price, event.qty, event.aggressor))
                 self._volume[symbol] += event.qty
+                self._signed[symbol] += event.qty if event.aggressor is Side.BUY else -event.qty
                 if event.maker_owner != FLOW_OWNER:
                     updates.append(self._fill(event.maker_id, event.qty, event.price_ticks, price))
                 if event.taker_owner != FLOW_OWNER:

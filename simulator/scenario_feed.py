@@ -58,8 +58,8 @@ def onchain_score(amount: int, adv: int) -> float:
 
 def compile_feeds(scenario: Scenario, spec: SymbolSpec, jump_signs: Mapping[int, float]
                   ) -> tuple[tuple[FeedEvent, ...], tuple[ScheduledFlow, ...]]:
-    """The scenario's feed events in time order and the flows its on-chain events schedule; `jump_signs` maps
-    the index of each news step to the direction of its drawn jump (+1 up, -1 down)."""
+    """The scenario's feed events in time order and the flows its on-chain events and metaorders schedule;
+    `jump_signs` maps the index of each news step to the direction of its drawn jump (+1 up, -1 down)."""
     events: list[FeedEvent] = []
     flows: list[ScheduledFlow] = []
     for index, step in enumerate(scenario.timeline):
@@ -69,6 +69,8 @@ def compile_feeds(scenario: Scenario, spec: SymbolSpec, jump_signs: Mapping[int,
         if step.onchain is not None:
             events.append(_onchain(step.at, spec, step.onchain))
             flows.append(ScheduledFlow(step.at + step.onchain.lead, step.onchain.pressure, -1, step.onchain.amount))
+        if step.metaorder is not None:  # unannounced: a flow and no feed event
+            flows.append(ScheduledFlow(step.at, step.metaorder.over, step.metaorder.sign, step.metaorder.amount))
     events.sort(key=lambda e: e.time)
     return tuple(events), tuple(flows)
 

@@ -183,6 +183,26 @@ class OnChainSpec(_Strict):
         return self
 
 
+class MetaorderSpec(_Strict):
+    """Another desk's block, unannounced: `amount` units bought or sold at a steady pace from the step's `at`
+    over `over`. Nothing is published; it shows only on the tape (the co-impact a parent meets when it trades
+    alongside, or against, someone else's metaorder)."""
+
+    side: Literal["buy", "sell"]
+    amount: Annotated[int, Field(gt=0)]
+    over: Offset
+
+    @model_validator(mode="after")
+    def _some_time(self) -> MetaorderSpec:
+        if self.over <= 0:
+            raise FieldProblems([(("over",), "must be > 0: the block takes some time")])
+        return self
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.side == "buy" else -1
+
+
 class TimelineStep(_Strict):
     """A regime change at `at`: reached at once, or linearly over `ramp`; `recover` returns every channel
     this step does not name to its calm value over the given duration."""
@@ -201,6 +221,7 @@ class TimelineStep(_Strict):
     implied_vol_mult: Multiplier | None = None
     news: NewsSpec | None = None
     onchain: OnChainSpec | None = None
+    metaorder: MetaorderSpec | None = None
     # The venue publishes no market data for this long from `at` (quotes freeze; trading goes on).
     market_data_outage: Offset | None = None
 
@@ -221,10 +242,10 @@ class TimelineStep(_Strict):
                              f"{format_offset(headline.lead)} before the release at {format_offset(self.at)} is "
                              "before the session start"))
         changes = [*self._changes().values(), self.spread_bps, self.recover, self.news, self.onchain,
-                   self.market_data_outage]
+                   self.metaorder, self.market_data_outage]
         if all(change is None for change in changes):
             problems.append(((), "this step changes nothing; give a multiplier, a trend, news, an on-chain event, "
-                                 "recover or a market data outage"))
+                                 "a metaorder, recover or a market data outage"))
         if problems:
             raise FieldProblems(problems)
         return self
@@ -421,6 +442,16 @@ class Scenario(_Strict):
             if onchain.amount % spec.lot_size:
                 problems.append((("timeline", i, "onchain", "amount"),
                                  f"{onchain.amount} is not a multiple of the lot size {spec.lot_size}"))
+        for i, step in enumerate(self.timeline):
+            block = step.metaorder
+            if block is None:
+                continue
+            if step.at + block.over > self.duration:
+                problems.append((("timeline", i, "metaorder", "over"), f"the block ends at "
+                                 f"{format_offset(step.at + block.over)}, after the end of the scenario ({total})"))
+            if block.amount % spec.lot_size:
+                problems.append((("timeline", i, "metaorder", "amount"),
+                                 f"{block.amount} is not a multiple of the lot size {spec.lot_size}"))
         return problems
 
     def _order_problems(self, order: OrderSpec, spec: SymbolSpec) -> list[tuple[Loc, str]]:

@@ -7,11 +7,12 @@ traded volume, the signed volume and the realised volatility of the mid; and the
 latest value of the venue's implied-volatility feed (News carrying it, however old: the venue publishes changes), and
 the venue's calendar of scheduled releases (the known events ahead: `next_event`).
 
-Trade signs: FIX market data does not say which side was the aggressor, so each sampling interval's volume is
+Trade signs: FIX 4.4 market data does not say which side was the aggressor, so each sampling interval's volume is
 signed by bulk volume classification (Easley, López de Prado & O'Hara 2012, "Flow toxicity and liquidity in a
 high-frequency world", RFS 25(5)): the buy share of an interval is Φ(Δ log mid / σ), σ the standard deviation of
 the interval's mid returns. Samples are taken on a fixed grid (`sample_s`), so the estimates do not depend on how
-often quotes arrive.
+often quotes arrive. A venue that does say (AggressorSide, 2446, on its trade entries, as crypto venues publish the
+taker's side) gives the exact figure too: `WindowStats.aggressor_signed_volume`, kept beside the classified one.
 """
 
 from __future__ import annotations
@@ -31,14 +32,16 @@ DAY_S = 86_400.0
 @dataclass(frozen=True)
 class WindowStats:
     """One look-back window: volume traded, its signed part (buy minus sell, by classification), the mid's
-    realised volatility scaled to one day of `day_s` seconds (a fraction, 0.01 = 1%), and how much of the window
-    the view has seen (1.0 once the view is that old)."""
+    realised volatility scaled to one day of `day_s` seconds (a fraction, 0.01 = 1%), how much of the window
+    the view has seen (1.0 once the view is that old), and the volume bought minus sold by the aggressor as the venue
+    reported it (None when its quotes did not say)."""
 
     window_s: float
     volume: float
     signed_volume: float
     realised_vol_daily: float | None
     coverage: float
+    aggressor_signed_volume: float | None = None
 
     @property
     def imbalance(self) -> float:
@@ -52,6 +55,7 @@ class _Sample:
     log_mid: float
     volume: float  # the venue's cumulative traded volume at the sample
     signed: float  # cumulative signed volume since the view began
+    aggressed: float | None = None  # the venue's cumulative aggressor-signed volume at the sample, when it reports it
 
 
 class MarketView:
@@ -98,7 +102,8 @@ class MarketView:
         if last is not None:
             traded = max(0.0, quote.volume - last.volume)
             self._signed += traded * self._buy_share_minus_sell(log_mid - last.log_mid)
-        self._samples.append(_Sample(quote.timestamp, log_mid, float(quote.volume), self._signed))
+        aggressed = None if quote.signed_volume is None else float(quote.signed_volume)
+        self._samples.append(_Sample(quote.timestamp, log_mid, float(quote.volume), self._signed, aggressed))
         horizon = quote.timestamp - self.memory_s - self.sample_s
         while self._samples and self._samples[0].time < horizon:
             self._samples.popleft()
@@ -151,8 +156,10 @@ class MarketView:
         span = last.time - first.time
         returns = [b.log_mid - a.log_mid for a, b in itertools.pairwise(inside)]
         vol = math.sqrt(sum(r * r for r in returns) * self.day_s / span) if span > 0 and returns else None
+        aggressed = (last.aggressed - first.aggressed
+                     if first.aggressed is not None and last.aggressed is not None else None)
         return WindowStats(window_s, last.volume - first.volume, last.signed - first.signed, vol,
-                           min(1.0, span / window_s))
+                           min(1.0, span / window_s), aggressed)
 
     def mid_change(self, window_s: float) -> float:
         """Log change of the mid over the last `window_s` seconds of samples (over what the view has seen when it
@@ -224,8 +231,10 @@ class MarketView:
             "quote": None if q is None else {
                 "bid_px": q.bid_px, "bid_qty": q.bid_qty, "ask_px": q.ask_px, "ask_qty": q.ask_qty,
                 "timestamp": q.timestamp, "volume": q.volume, "bids": [list(x) for x in q.bids],
-                "asks": [list(x) for x in q.asks]},
-            "samples": [[s.time, s.log_mid, s.volume, s.signed] for s in self._samples],
+                "asks": [list(x) for x in q.asks], "signed_volume": q.signed_volume},
+            # [time, log mid, volume, signed]; a fifth value, the aggressor-signed volume, when the venue reports it
+            "samples": [[s.time, s.log_mid, s.volume, s.signed] + ([] if s.aggressed is None else [s.aggressed])
+                        for s in self._samples],
             "news": [{"time": n.time, "headline": n.headline, "score": n.score, "amount": n.amount}
                      for n in self._news],
             "implied_vol": None if self.implied_vol is None else list(self.implied_vol),
@@ -243,10 +252,11 @@ class MarketView:
                 view.quote = Quote(view.symbol, _opt_float(q["bid_px"]), int(q["bid_qty"]), _opt_float(q["ask_px"]),
                                    int(q["ask_qty"]), float(q["timestamp"]), int(q["volume"]),
                                    tuple((float(p), int(n)) for p, n in q["bids"]),
-                                   tuple((float(p), int(n)) for p, n in q["asks"]))
+                                   tuple((float(p), int(n)) for p, n in q["asks"]),
+                                   _opt_int(q.get("signed_volume")))
             view.first_time = _opt_float(data["first_time"])
             view._signed = float(data["signed"])
-            view._samples.extend(_Sample(float(t), float(m), float(v), float(g)) for t, m, v, g in data["samples"])
+            view._samples.extend(_sample(row) for row in data["samples"])
             view._news.extend(News(view.symbol, float(n["time"]), str(n["headline"]), _opt_float(n["score"]),
                                    None if n["amount"] is None else int(n["amount"]))
                               for n in data.get("news", ()))
@@ -277,3 +287,17 @@ class MarketView:
 
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _sample(row: Any) -> _Sample:
+    """A snapshot's sample: [time, log mid, volume, signed] and, when the venue reported it, the aggressor-signed
+    volume."""
+    if len(row) not in (4, 5):
+        raise ValueError(f"a sample is [time, log_mid, volume, signed] or those and the aggressor-signed volume, got "
+                         f"{len(row)} values")
+    return _Sample(float(row[0]), float(row[1]), float(row[2]), float(row[3]),
+                   float(row[4]) if len(row) == 5 else None)

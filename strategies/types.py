@@ -110,6 +110,9 @@ class Quote:
     # only knows the top.
     bids: tuple[tuple[float, int], ...] = ()
     asks: tuple[tuple[float, int], ...] = ()
+    # Of `volume`, bought minus sold by the aggressor (the side that took liquidity), when the venue's trade
+    # reports say which side that was (AggressorSide 2446); None when they do not.
+    signed_volume: int | None = None
 
     @property
     def mid(self) -> float | None:

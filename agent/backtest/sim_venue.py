@@ -82,7 +82,8 @@ class SimVenue:
         ask = depth.asks[0] if depth.asks else None
         return Quote(symbol, bid.price if bid else None, bid.size if bid else 0, ask.price if ask else None,
                      ask.size if ask else 0, self.market.now, self.market.traded_volume(symbol),
-                     tuple((b.price, b.size) for b in depth.bids), tuple((a.price, a.size) for a in depth.asks))
+                     tuple((b.price, b.size) for b in depth.bids), tuple((a.price, a.size) for a in depth.asks),
+                     self.market.signed_volume(symbol))
 
     def take_news(self, sentiment_tag: int | None = _TAGS.sentiment_score,
                   amount_tag: int | None = _TAGS.onchain_amount,

@@ -22,6 +22,7 @@ from agent.core.venue_reports import VenueCancelReject, VenueExecReport
 from agent.fix.fields import field
 from agent.fix.fix_time import format_utc_timestamp, parse_utc_timestamp
 from agent.market_data_book import MdEntry, MdUpdate
+from fix_config import AGGRESSOR_SIDE
 from fix_config.vocabulary import Boolean, CxlRejResponseTo, MassStatusReqType, MsgType, Tag
 from strategies.types import News
 
@@ -78,6 +79,10 @@ def parse_cancel_reject(msg: fix.Message) -> VenueCancelReject:
     )
 
 
+# AggressorSide(2446) on a trade entry, as the market data book signs volume; any other value is not read.
+_AGGRESSOR = {"1": 1, "2": -1}
+
+
 def parse_market_data(msg: fix.Message, timestamp: float) -> MdUpdate:
     snapshot = msg.getHeader().getField(Tag.MSG_TYPE) == MsgType.MARKET_DATA_SNAPSHOT
     symbol = field(msg, Tag.SYMBOL)
@@ -93,6 +98,7 @@ def parse_market_data(msg: fix.Message, timestamp: float) -> MdUpdate:
             price=float(field(group, 270) or 0.0),
             size=int(float(field(group, 271) or 0)),
             action=None if snapshot else field(group, 279),
+            aggressor=_AGGRESSOR.get(field(group, AGGRESSOR_SIDE) or ""),
         ))
     return MdUpdate(snapshot, symbol, tuple(entries), timestamp)
 

@@ -9,8 +9,10 @@ offset is given):
   `session_open_utc` (HH:MM) with `session_hours` (default: around the clock);
 - fills: `parent_id, time, qty, price`;
 - snapshots: `symbol, time, bid_px, bid_qty, ask_px, ask_qty, volume` (the venue's cumulative traded volume), and
-  optionally deeper levels `bid_px_2, bid_qty_2, ask_px_2, ask_qty_2` up to 5, and `implied_vol` (the symbol's
-  implied volatility then, annualised, 0.76 = 76%; blank when there is none).
+  optionally deeper levels `bid_px_2, bid_qty_2, ask_px_2, ask_qty_2` up to 5, `implied_vol` (the symbol's
+  implied volatility then, annualised, 0.76 = 76%; blank when there is none) and `signed_volume` (of the cumulative
+  volume, bought minus sold by the aggressor, when the venue's trades say; the model's takers' flow features fall
+  back to the volume classified from mid moves without it).
 
 Each parent becomes one record of the same shape `footprint data impact` writes: the features at its start from a
 market view fed with the symbol's snapshots (the same `impact_features` as everywhere), and its outcomes from its
@@ -115,6 +117,13 @@ class _Rows:
 def _positive(text: str) -> float:
     value = float(text)
     if not (math.isfinite(value) and value > 0):
+        raise ValueError(text)
+    return value
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
         raise ValueError(text)
     return value
 
@@ -278,9 +287,14 @@ def read_snapshots(path: Path, problems: list[str]) -> Snapshots:
         if (row.get("implied_vol") or "").strip():
             iv = rows.get(line, row, "implied_vol", _positive, "must be an annualised volatility > 0 (0.76 = 76%)")
             ok = ok and iv is not None
+        signed = None
+        if (row.get("signed_volume") or "").strip():
+            signed = rows.get(line, row, "signed_volume", _number, "must be a number (bought minus sold, cumulative)")
+            ok = ok and signed is not None
         if ok:
             out.setdefault(symbol, []).append(Quote(symbol, bids[0][0], bids[0][1], asks[0][0], asks[0][1], t,
-                                                    int(volume), tuple(bids), tuple(asks)))
+                                                    int(volume), tuple(bids), tuple(asks),
+                                                    None if signed is None else int(signed)))
             if iv is not None:
                 implied.setdefault(symbol, []).append((t, iv))
     for quotes in out.values():

@@ -56,7 +56,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ti = train_sub.add_parser("impact", help="fit the LightGBM quantile impact model and the baselines, score them "
                               "on held-out scenarios, export ONNX with its model card")
     boost = BoostSettings()
-    ti.add_argument("--data", default="var/impact-data", help="a folder made by `footprint data impact`")
+    ti.add_argument("--data", default="var/impact-data", help="folders made by `footprint data impact`, "
+                    "comma-separated (one job's plan each)")
     ti.add_argument("--out", default=str(SHIPPED_MODEL.parent), help="model folder (default: the shipped model's)")
     ti.add_argument("--calibration-every", type=int, default=CALIBRATION_EVERY,
                     help="every k-th seed calibrates the quantiles (conformal offsets) instead of training")
@@ -81,7 +82,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ev = impact_sub.add_parser("evaluate", help="leave one scenario out: the model's settings against every baseline "
                                "on held-out scenarios (pinball, CRPS, MAE, coverage, Brier, by size and scenario, with "
                                "a calibration plot)")
-    ev.add_argument("--data", default="var/impact-data", help="a folder made by `footprint data impact`")
+    ev.add_argument("--data", default="var/impact-data", help="folders made by `footprint data impact`, "
+                    "comma-separated")
     ev.add_argument("--model", default=str(SHIPPED_MODEL),
                     help="an ONNX model made by `footprint train impact`: its card's LightGBM settings are evaluated")
     ev.add_argument("--out", default="var/impact-eval", help="folder for the calibration plot and the scores")
@@ -175,7 +177,7 @@ def _per_component(flag: str, text: str, parse: type[int] | type[float], key: st
 
 
 def _cmd_train_impact(args: argparse.Namespace) -> int:
-    from agent.impact.impact_training import TrainingError, load_rows, train, write_model
+    from agent.impact.impact_training import TrainingError, load_datasets, train, write_model
     from strategies.impact.quantile_model import COMPONENTS
 
     try:
@@ -195,9 +197,9 @@ def _cmd_train_impact(args: argparse.Namespace) -> int:
             settings.check(COMPONENTS)
         except ValueError as exc:
             raise TrainingError(str(exc)) from exc
-        data = Path(args.data)
+        data = _folders(args.data)
         t0 = time.perf_counter()
-        rows = load_rows(data)
+        rows = load_datasets(data)
         result = train(rows, settings, args.calibration_every, _fold_progress)
         figures = write_model(Path(args.out), result, data=data, calibration_every=args.calibration_every,
                               settings=settings, command=_command("train", "footprint train impact"))
@@ -219,6 +221,11 @@ def _cmd_train_impact(args: argparse.Namespace) -> int:
     return 0
 
 
+def _folders(text: str) -> list[Path]:
+    """--data: one folder, or several comma-separated."""
+    return [Path(part.strip()) for part in text.split(",") if part.strip()]
+
+
 def _fold_progress(scenario: str) -> None:
     print(f"  leaving out {scenario}", file=sys.stderr)
 
@@ -238,7 +245,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         TrainingError,
         cross_validate,
         headline,
-        load_rows,
+        load_datasets,
         report_lines,
         save_figure,
     )
@@ -252,7 +259,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         card = json.loads(card_path.read_text())
         settings = BoostSettings.from_card(card["boost_settings"])
         inference = ImpactInference.from_file(model)
-        rows = load_rows(Path(args.data))
+        rows = load_datasets(_folders(args.data))
         every = int(card.get("calibration_every", CALIBRATION_EVERY))
         scores, tested = cross_validate(rows, settings, every, _fold_progress)
     except (TrainingError, ImpactModelError, KeyError, TypeError, ValueError) as exc:

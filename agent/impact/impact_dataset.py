@@ -279,18 +279,25 @@ def _append_error(out: Path, run: ImpactRun, error: str) -> None:
 
 
 def _check_same_plan(out: Path, settings: DataSettings) -> None:
-    """A folder holds one plan: resuming with other settings would mix two datasets under one card."""
+    """A folder holds one plan: resuming with other settings would mix two datasets under one card. The scenarios
+    are written out by name, so "every built-in" does not change meaning when built-ins are added."""
     path = out / "settings.json"
     mine = dataclasses.asdict(settings)
-    mine["scenarios"] = list(settings.scenarios)
+    mine["scenarios"] = list(settings.scenarios or list_scenarios())
     if path.exists():
         theirs = json.loads(path.read_text())
+        if theirs.get("scenarios") == []:  # written before the names were: "every built-in" as it was then
+            found = sorted({str(s) for part in sorted(out.glob(PART_GLOB))
+                            for s in pq.read_table(part, columns=["scenario"]).column("scenario").to_pylist()})
+            if found != mine["scenarios"]:  # the plan follows the names' order: the built-ins' was sorted
+                raise DataJobError(f"{out} was made for every built-in scenario when those were {', '.join(found)}; "
+                                   f"resume it with --scenarios {','.join(found)}")
+            theirs["scenarios"] = mine["scenarios"]
         if theirs != mine:
             diff = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
             raise DataJobError(f"{out} holds a dataset made with other settings ({', '.join(diff)} differ): "
                                "resume with the same settings or write to a new --out")
-    else:
-        path.write_text(json.dumps(mine, indent=2) + "\n")
+    path.write_text(json.dumps(mine, indent=2) + "\n")
 
 
 _COLUMNS = {

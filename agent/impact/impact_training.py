@@ -108,6 +108,26 @@ def load_rows(folder: Path, min_filled: float = 0.99) -> Rows:
     return rows
 
 
+def load_datasets(folders: Sequence[Path], min_filled: float = 0.99) -> Rows:
+    """The usable records of several dataset folders together (`load_rows` of each): one job's plan per folder, so
+    scenarios added later are a folder of their own. TrainingError when a scenario's market seed is in two folders
+    (the same market twice would leak across a split by seed) or no folder is named."""
+    if not folders:
+        raise TrainingError("name at least one dataset folder")
+    parts = [load_rows(folder, min_filled) for folder in folders]
+    seen: dict[tuple[str, int], Path] = {}
+    for folder, rows in zip(folders, parts, strict=True):
+        for key in set(zip(rows.scenario.tolist(), rows.seed.tolist(), strict=True)):
+            if key in seen and seen[key] != folder:
+                raise TrainingError(f"{folder} and {seen[key]} both hold scenario {key[0]} at market seed {key[1]}: "
+                                    "give each folder its own seeds (--first-market-seed)")
+            seen[key] = folder
+    return Rows(np.vstack([p.features for p in parts]), {k: np.concatenate([p.labels[k] for p in parts])
+                                                         for k in parts[0].labels},
+                np.concatenate([p.scenario for p in parts]), np.concatenate([p.seed for p in parts]),
+                sum(p.dropped for p in parts))
+
+
 ARRIVAL_VIEW = "arrival_view"
 
 
@@ -424,8 +444,8 @@ def dataset_command(data: Path) -> str:
     return "unknown"
 
 
-def write_model(out: Path, result: TrainResult, *, data: Path, calibration_every: int, settings: BoostSettings,
-                command: str) -> dict[str, Any]:
+def write_model(out: Path, result: TrainResult, *, data: Sequence[Path], calibration_every: int,
+                settings: BoostSettings, command: str) -> dict[str, Any]:
     """The ONNX model, its card (Markdown and JSON) and the calibration plot; the card's figures are returned."""
     out.mkdir(parents=True, exist_ok=True)
     (out / MODEL_FILE).write_bytes(result.onnx)
@@ -433,9 +453,10 @@ def write_model(out: Path, result: TrainResult, *, data: Path, calibration_every
     figures = headline(result.scores)
     seeds = headline(result.seed_scores)
     scenarios = sorted(set(result.tested.scenario.tolist()))
-    data_command = dataset_command(data)
+    data_command = "; ".join(dataset_command(folder) for folder in data)
+    data_text = ", ".join(str(folder) for folder in data)
     card = {
-        "command": command, "data": str(data), "data_command": data_command, "seed": settings.seed,
+        "command": command, "data": data_text, "data_command": data_command, "seed": settings.seed,
         "boost_settings": asdict(settings),
         "calibration_every": calibration_every, "counts": result.counts,
         "scenarios": scenarios, "features": list(FEATURE_NAMES),
@@ -454,8 +475,8 @@ def write_model(out: Path, result: TrainResult, *, data: Path, calibration_every
         f"`features`: {len(FEATURE_NAMES)} columns, strategies/impact/features.py; outputs dimensionless, made bps and "
         "composed into the total by strategies/impact/quantile_model.finish).",
         "", f"- made by: `{command}`; its data by `{data_command}`",
-        f"- data: `{data}`: {result.counts['records']:,} records ({result.counts['dropped']} more dropped: not wholly "
-        f"filled) from {len(scenarios)} scenarios; the shipped boosters trained on {result.counts['train']:,}, "
+        f"- data: `{data_text}`: {result.counts['records']:,} records ({result.counts['dropped']} more dropped: not "
+        f"wholly filled) from {len(scenarios)} scenarios; the shipped boosters trained on {result.counts['train']:,}, "
         f"calibrated on {result.counts['calibration']:,} (seeds ≡ 0 mod {calibration_every})",
         f"- seed: {settings.seed}; LightGBM {json.dumps(asdict(settings))}",
         f"- sha256: `{checksum}` ({len(result.onnx):,} bytes)",

@@ -2,9 +2,10 @@
 
 `impact_features` turns what is known at a parent's arrival (its side, size, horizon, schedule and aggression; the
 symbol's history: ADV, daily volatility, trading session; the market view: spread, depth, recent volume, signed
-flow, realised volatility) into one row of `FEATURE_NAMES`. The training data (`footprint data impact`), the
-pre-trade estimate and the live agent all call it, so a feature cannot mean one thing in training and another in
-production. Quantities are made dimensionless (in ADV, in bps, in days) so one model serves every symbol.
+flow, the takers' flow when the venue reports aggressor sides, realised volatility) into one row of
+`FEATURE_NAMES`. The training data (`footprint data impact`), the pre-trade estimate and the live agent all call it,
+so a feature cannot mean one thing in training and another in production. Quantities are made dimensionless (in
+ADV, in bps, in days) so one model serves every symbol.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from strategies.market_view import MarketView
+from strategies.market_view import MarketView, WindowStats
 from strategies.shapes import TradingSession
 from strategies.types import Side
 
@@ -60,6 +61,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"strategy_{name.lower()}" for name in STRATEGY_NAMES),
     "catch_up_slices",  # the tactic's aggression: slices behind before it crosses (0 crosses at once)
     "urgency",  # Almgren–Chriss κT for IS, 0 otherwise
+    # The others' flow as the venue reports it (AggressorSide): bought minus sold by the takers, times our side, so
+    # > 0 when they trade our way. Someone else's block shows here; classified flow (flow_*) barely sees it.
+    "taker_flow_30m",  # over 30 min, as a share of the volume
+    "taker_flow_60m",  # over the hour
+    "taker_rate_over_q",  # the hour's pace carried over our horizon, over Q: how big the others' flow is beside ours
 )
 
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -159,6 +165,10 @@ def impact_features(order: OrderSpec, history: SymbolHistory, view: MarketView, 
     def rv_ratio(vol: float | None) -> float:
         return vol / history.daily_vol if vol is not None else 1.0
 
+    def taker(stats: WindowStats) -> float:
+        """Aggressor-signed volume, or the classified one when the venue does not report aggressor sides."""
+        return stats.aggressor_signed_volume if stats.aggressor_signed_volume is not None else stats.signed_volume
+
     def trend(window_s: float) -> float:
         return order.side.sign * view.mid_change(window_s) / (history.daily_vol * math.sqrt(window_s / day_s))
 
@@ -192,6 +202,10 @@ def impact_features(order: OrderSpec, history: SymbolHistory, view: MarketView, 
         **{f"strategy_{name.lower()}": float(order.strategy == name) for name in STRATEGY_NAMES},
         "catch_up_slices": order.catch_up_slices,
         "urgency": order.urgency if order.strategy == "IS" else 0.0,
+        "taker_flow_30m": order.side.sign * taker(long_) / long_.volume if long_.volume > 0 else 0.0,
+        "taker_flow_60m": order.side.sign * taker(hour) / hour.volume if hour.volume > 0 else 0.0,
+        "taker_rate_over_q": (order.side.sign * taker(hour) / (HOUR_WINDOW_S * hour.coverage) * order.horizon_s
+                              / order.qty if hour.coverage > 0 else 0.0),
     }
     for name, value in values.items():
         row[_INDEX[name]] = value

@@ -25,7 +25,7 @@ RUNS = [ImpactRun(0, "calm", 101, "buy", 0.005, 600.0, 600.0, "TWAP", "aggressiv
         ImpactRun(1, "calm", 101, "sell", 0.002, 900.0, 2_460.0, "IS", "balanced", 2.0, reversion_s=120.0)]
 SNAPSHOT = ["symbol", "time", "bid_px", "bid_qty", "ask_px", "ask_qty", "volume",
             *(f"{s}_{k}_{n}" for n in range(2, 6) for s, k in (("bid", "px"), ("bid", "qty"), ("ask", "px"),
-                                                                ("ask", "qty"))), "implied_vol"]
+                                                                ("ask", "qty"))), "implied_vol", "signed_volume"]
 
 
 def _snapshot_row(q: Quote, implied_vol: float | None) -> list[object]:
@@ -34,7 +34,7 @@ def _snapshot_row(q: Quote, implied_vol: float | None) -> list[object]:
         for book in (q.bids, q.asks):
             deeper += [repr(book[n][0]), book[n][1]] if n < len(book) else ["", ""]
     return [q.symbol, repr(q.timestamp), repr(q.bid_px), q.bid_qty, repr(q.ask_px), q.ask_qty, q.volume, *deeper,
-            "" if implied_vol is None else repr(implied_vol)]
+            "" if implied_vol is None else repr(implied_vol), "" if q.signed_volume is None else q.signed_volume]
 
 
 class Recorder(MarketView):
@@ -121,9 +121,10 @@ def test_every_bad_row_is_reported_by_file_line_and_field(tmp_path: Path,
         "C,X,sell,100,2020-01-01T00:00:00,2020-01-01T01:00:00,POV,1e6,0.02,25:00,6.5\n"
         "A,X,buy,100,1000,2000,TWAP,1e6,0.02,,\n")
     (tmp_path / "fills.csv").write_text("parent_id,time,qty,price\nA,1500,100,10.01\nZ,1500,5,10\nA,1600,-1,10\n")
-    (tmp_path / "snapshots.csv").write_text("symbol,time,bid_px,bid_qty,ask_px,ask_qty,volume,implied_vol\n"
-                                            "X,900,9.99,100,10.01,100,0,\nX,950,10.02,100,10.01,100,5,0.8\n"
-                                            "X,960,9.99,100,10.01,100,6,-0.5\n")
+    (tmp_path / "snapshots.csv").write_text("symbol,time,bid_px,bid_qty,ask_px,ask_qty,volume,implied_vol,"
+                                            "signed_volume\n"
+                                            "X,900,9.99,100,10.01,100,0,,\nX,950,10.02,100,10.01,100,5,0.8,-5\n"
+                                            "X,960,9.99,100,10.01,100,6,-0.5,sold\n")
     with pytest.raises(ExecutionsError) as caught:
         desk_records(tmp_path / "parents.csv", tmp_path / "fills.csv", tmp_path / "snapshots.csv")
     problems = caught.value.problems
@@ -133,6 +134,8 @@ def test_every_bad_row_is_reported_by_file_line_and_field(tmp_path: Path,
     assert "parents.csv line 4, field session_open_utc: must be HH:MM (UTC), got '25:00'" in problems
     assert "parents.csv line 5, field parent_id: 'A' appears twice" in problems
     assert "fills.csv line 3, field parent_id: no parent 'Z' in the parents file" in problems
+    assert ("snapshots.csv line 4, field signed_volume: must be a number (bought minus sold, cumulative), got 'sold'"
+            in problems)
     assert "fills.csv line 4, field qty: must be a number > 0, got '-1'" in problems
     assert any(p.startswith("snapshots.csv line 3, field ask_px: the book is crossed") for p in problems)
     assert ("snapshots.csv line 4, field implied_vol: must be an annualised volatility > 0 (0.76 = 76%), got '-0.5'"

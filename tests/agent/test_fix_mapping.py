@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import quickfix as fix
 
@@ -146,3 +148,48 @@ def test_utc_timestamps(text: str) -> None:
 def test_bad_timestamp_raises_value_error() -> None:
     with pytest.raises(ValueError, match="not a FIX UTCTimestamp"):
         parse_utc_timestamp("2026-01-01T10:00:00")
+
+
+def test_aggressor_side_travels_from_the_venue_to_the_book() -> None:
+    """The simulator's trade entries carry AggressorSide(2446); through the venue dictionary both ends read, the
+    agent's book signs its volume by it. Entries without it add volume and leave the signed part alone."""
+    import fix_config
+    from simulator.fix_messages import IncrementalEntry, MarketDataIncrement, to_quickfix
+
+    venue_dd = fix.DataDictionary(str(fix_config.venue_dictionary()))
+    sent = to_quickfix(MarketDataIncrement("r", (
+        IncrementalEntry("0", "2", "CRYPTOALPHA", "20.01", 300, "1"),
+        IncrementalEntry("0", "2", "CRYPTOALPHA", "20.00", 120, "2"),
+        IncrementalEntry("0", "0", "CRYPTOALPHA", "19.99", 50),
+        IncrementalEntry("0", "2", "CRYPTOALPHA", "20.00", 7),
+    )))
+    sent.getHeader().setField(49, "V")
+    sent.getHeader().setField(56, "A")
+    sent.getHeader().setField(34, "2")
+    sent.getHeader().setField(52, "20260101-00:00:00")
+    received = fix.Message(sent.toString(), venue_dd, True)
+    update = parse_market_data(received, 1.0)
+    assert [e.aggressor for e in update.entries] == [1, -1, None, None]
+    book = MarketDataBook()
+    assert book.quote("CRYPTOALPHA", 1.0).signed_volume is None  # no aggressor seen: unknown, not zero
+    book.apply(update)
+    q = book.quote("CRYPTOALPHA", 1.0)
+    assert (q.volume, q.signed_volume) == (427, 180)
+
+
+def test_the_venue_dictionary_is_fix44_with_aggressor_side_on_market_data_entries(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    import fix_config
+
+    path = fix_config.venue_dictionary()
+    assert fix_config.venue_dictionary() == path  # derived once, the same file for every session
+    root = ET.parse(path).getroot()
+    for name in ("MDFullGrp", "MDIncGrp"):
+        group = root.find(f"components/component[@name='{name}']/group")
+        assert group is not None and group.find("field[@name='AggressorSide']") is not None
+    assert root.find("fields/field[@number='2446']").get("name") == "AggressorSide"  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="not a QuickFIX data dictionary"):
+        bad = tmp_path / "bad.xml"
+        bad.write_text("<fix><messages/></fix>")
+        fix_config.venue_dictionary(bad)

@@ -202,6 +202,27 @@ def test_other_settings_in_the_same_folder_are_refused_and_change_nothing(tmp_pa
     assert sorted(p.name for p in out.iterdir()) == before
 
 
+def test_a_folder_made_for_every_built_in_keeps_the_scenarios_it_was_made_for(tmp_path: Path) -> None:
+    """Its settings once said only "every built-in" ([]). Since built-ins were added that means another plan, so
+    resuming it without naming them is refused with the names to give; named in their order, it resumes."""
+    out = tmp_path / "data"
+    run_job(SMALL, out, executor="inline", progress=False)
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["scenarios"] == ["calm", "equity_session"]  # written out by name now
+    (out / "settings.json").write_text(json.dumps({**settings, "scenarios": []}))
+    before = sorted(p.name for p in out.iterdir())
+    every = dataclasses.replace(SMALL, scenarios=())
+    with pytest.raises(DataJobError, match=r"resume it with --scenarios calm,equity_session$"):
+        run_job(every, out, executor="inline", progress=False)
+    with pytest.raises(DataJobError, match=r"resume it with --scenarios calm,equity_session$"):
+        run_job(dataclasses.replace(SMALL, scenarios=("equity_session", "calm")), out, executor="inline",
+                progress=False)
+    assert sorted(p.name for p in out.iterdir()) == before
+    report = run_job(SMALL, out, executor="inline", progress=False)
+    assert report.written == 0 and report.skipped == 3
+    assert json.loads((out / "settings.json").read_text())["scenarios"] == ["calm", "equity_session"]
+
+
 def test_a_failing_run_is_logged_and_the_job_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = impact_dataset.run_impact
 

@@ -209,3 +209,30 @@ def test_bad_requests_get_specific_errors_and_change_nothing(tmp_path: Path,
     assert "missing.onnx" in capsys.readouterr().err
     assert main(["pretrade", "--symbol", "NOPE", "--side", "buy", "--qty", "1", "--horizon", "1h"]) == 2
     assert "no built-in scenario trades it" in capsys.readouterr().err
+
+
+def test_several_folders_train_together_and_the_same_market_twice_is_refused(tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Scenarios added later come in a folder of their own (one job's plan each); `--data` names both. A scenario's
+    market seed in two folders would be the same market twice, leaking across a split by seed."""
+    from agent.impact.impact_training import load_datasets
+
+    whole = pq.read_table(next(write_dataset(tmp_path / "all").glob("*.parquet")))
+    scenario = np.asarray(whole.column("scenario").to_pylist())
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, mask in ((first, np.isin(scenario, ("a", "b", "c"))), (second, ~np.isin(scenario, ("a", "b", "c")))):
+        folder.mkdir()
+        pq.write_table(whole.filter(pa.array(mask)), folder / "part-0000000-x.parquet")
+    together = load_datasets([first, second])
+    alone = load_rows(tmp_path / "all")
+    assert len(together) == len(alone) == whole.num_rows
+    assert sorted(set(together.scenario.tolist())) == list(SCENARIOS)
+    assert np.array_equal(np.sort(together.labels["impact"]), np.sort(alone.labels["impact"]))
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    pq.write_table(whole.filter(pa.array(scenario == "a")), twice / "part-0000000-x.parquet")
+    with pytest.raises(TrainingError, match="both hold scenario a at market seed"):
+        load_datasets([first, twice])
+    assert main(["train", "impact", "--data", f"{first},{twice}", "--out", str(tmp_path / "m")]) == 2
+    assert "--first-market-seed" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()

@@ -5,7 +5,10 @@ keeps it in the symbol's market view."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fix_stack import start_agent
@@ -41,21 +44,31 @@ def journaled_news(state: Path, count: int, timeout: float = 15.0) -> list[News]
     return found
 
 
-def test_news_from_the_venue_is_journaled_and_in_the_market_view(tmp_path: Path) -> None:
-    state = tmp_path
-    clock = SimClock(START)
-    market = Market(DEFAULT_UNIVERSE, QuietFlow(), start_time=START, feed=[HEADLINE, ONCHAIN])
+@contextmanager
+def agent_on_venue(state: Path, market: Market, clock: SimClock) -> Iterator[Any]:
+    """A real venue on `market` and an agent connected to it, once the agent's engine has its first market data
+    (the book's snapshot, so it is subscribed); both stopped after."""
     venue = VenueServer(state / "sim", port=free_port(), clock=clock, market=market, tick_interval=0.02)
     venue.start()
     cfg = load_config(oms_port=free_port(), venue_port=venue.port, state_dir=state / "agent")
     cfg = cfg.model_copy(update={"impact": cfg.impact.model_copy(update={"pretrade_on_new": False})})
     agent = start_agent(cfg)
     try:
-        # Subscribed once its first market data (the book's snapshot) has reached the engine.
         deadline = time.time() + 20
         while (agent.runtime.engine is None or COIN not in agent.runtime.engine.quotes) and time.time() < deadline:
             time.sleep(0.05)
         assert agent.runtime.engine is not None and COIN in agent.runtime.engine.quotes, "no market data"
+        yield agent
+    finally:
+        agent.shutdown()
+        venue.stop()
+
+
+def test_news_from_the_venue_is_journaled_and_in_the_market_view(tmp_path: Path) -> None:
+    state = tmp_path
+    clock = SimClock(START)
+    market = Market(DEFAULT_UNIVERSE, QuietFlow(), start_time=START, feed=[HEADLINE, ONCHAIN])
+    with agent_on_venue(state, market, clock) as agent:
         clock.advance(10.0)
         news = journaled_news(state / "agent", 2)
         assert news == [News(COIN, START + 5.0, HEADLINE.text, 0.6234, None),
@@ -64,6 +77,42 @@ def test_news_from_the_venue_is_journaled_and_in_the_market_view(tmp_path: Path)
         assert engine is not None
         view = engine.views[COIN]
         assert [n.headline for n in view.news(60.0, START + 10.0)] == [HEADLINE.text, ONCHAIN.text]
-    finally:
-        agent.shutdown()
-        venue.stop()
+
+
+def test_the_takers_side_reaches_the_agents_market_view(tmp_path: Path) -> None:
+    """Over the real venue session, every trade's AggressorSide(2446) reaches the agent's book: while the clock
+    stands still nothing trades, so the volume and the aggressor-signed volume the agent counted over a stretch of
+    simulated flow are exactly the venue's own, and the market view's quote carries them."""
+    from simulator.market import simulated_market
+
+    clock = SimClock(START)
+    market = simulated_market(seed=3, start_time=START)
+    with agent_on_venue(tmp_path, market, clock) as agent:
+        book = agent.runtime.book
+
+        def settled(volume: int) -> tuple[int, int | None]:
+            """The agent's count once it has `volume` (or after 15 s), with its signed part."""
+            deadline = time.time() + 15
+            while book.traded_volume.get(COIN, 0) < volume and time.time() < deadline:
+                time.sleep(0.05)
+            return book.traded_volume.get(COIN, 0), book.signed_volume.get(COIN)
+
+        clock.advance(5.0)
+        time.sleep(0.5)  # the subscription's first stretch: whatever reached the agent of it, it is counted from here
+        volume0, signed0 = market.traded_volume(COIN), market.signed_volume(COIN)
+        seen0 = settled(0)
+        time.sleep(0.3)
+        assert settled(0) == seen0, "trades still arriving while the clock stands still"
+        for _ in range(40):
+            clock.advance(1.0)
+            time.sleep(0.01)
+        traded, signed = market.traded_volume(COIN) - volume0, market.signed_volume(COIN) - signed0
+        assert traded > 0 and signed != 0
+        seen = settled(seen0[0] + traded)
+        assert seen[0] - seen0[0] == traded
+        assert seen[1] is not None and seen[1] - (seen0[1] or 0) == signed
+        engine = agent.runtime.engine
+        deadline = time.time() + 5
+        while engine.views[COIN].quote.signed_volume != seen[1] and time.time() < deadline:  # type: ignore[union-attr]
+            time.sleep(0.05)
+        assert engine.views[COIN].quote.signed_volume == seen[1]  # type: ignore[union-attr]

@@ -177,7 +177,10 @@ def test_snapshot_then_incrementals_reproduce_the_venues_top_levels(tmp_path: Pa
         assert len(increments) > 20
         all_entries = [entry for m in increments for entry in entries(m, 279)]
         assert {entry[279] for entry in all_entries} == {"0", "1", "2"}
-        assert any(entry[269] == "2" for entry in all_entries), "no trades on the feed"
+        trades = [entry for entry in all_entries if entry[269] == "2"]
+        assert trades, "no trades on the feed"
+        # Each trade says which side took liquidity: AggressorSide(2446), both sides over a minute of flow.
+        assert {entry.get(2446) for entry in trades} == {"1", "2"}
         full_refreshes = [m for m in a.snapshot_of_messages() if get(m, 262) == "MD3"]
         assert len(full_refreshes) > 5 and all(get(m, 35) == "W" for m in full_refreshes)
         assert all(

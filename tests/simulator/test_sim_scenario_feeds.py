@@ -56,17 +56,24 @@ def test_a_bad_headline_names_its_field(tmp_path: Path, headline: str, message: 
     assert f"{path}: {message}" in error_of(path)
 
 
-@pytest.mark.parametrize(("onchain", "message"), [
-    ("{amount: 1000, lead: 20m, pressure: 20m}", "timeline[0].onchain.pressure: the selling ends at 1h10m, after the "
-                                                 "end of the scenario (1h)"),
-    ("{amount: 1000, lead: 30m, pressure: 20m}", "timeline[0].onchain.lead: the selling would start at 1h, not before "
-                                                 "the end of the scenario (1h)"),
-    ("{amount: 1000, pressure: 0}", "timeline[0].onchain.pressure: must be > 0: the selling takes some time"),
-    ("{amount: 0, pressure: 5m}", "timeline[0].onchain.amount: must be > 0, got 0"),
-    ("{amount: 1000}", "timeline[0].onchain.pressure: required"),
+@pytest.mark.parametrize(("step", "message"), [
+    ("onchain: {amount: 1000, lead: 20m, pressure: 20m}", "timeline[0].onchain.pressure: the selling ends at 1h10m, "
+                                                          "after the end of the scenario (1h)"),
+    ("onchain: {amount: 1000, lead: 30m, pressure: 20m}", "timeline[0].onchain.lead: the selling would start at 1h, "
+                                                          "not before the end of the scenario (1h)"),
+    ("onchain: {amount: 1000, pressure: 0}", "timeline[0].onchain.pressure: must be > 0: the selling takes some time"),
+    ("onchain: {amount: 0, pressure: 5m}", "timeline[0].onchain.amount: must be > 0, got 0"),
+    ("onchain: {amount: 1000}", "timeline[0].onchain.pressure: required"),
+    ("metaorder: {side: sell, amount: 1000, over: 40m}", "timeline[0].metaorder.over: the block ends at 1h10m, after "
+                                                         "the end of the scenario (1h)"),
+    ("metaorder: {side: sell, amount: 1000, over: 0}", "timeline[0].metaorder.over: must be > 0: the block takes "
+                                                       "some time"),
+    ("metaorder: {side: short, amount: 1000, over: 5m}", "timeline[0].metaorder.side: "),
+    ("metaorder: {side: buy, amount: 0, over: 5m}", "timeline[0].metaorder.amount: must be > 0, got 0"),
+    ("metaorder: {side: buy, amount: 1000}", "timeline[0].metaorder.over: required"),
 ])
-def test_a_bad_onchain_event_names_its_field(tmp_path: Path, onchain: str, message: str) -> None:
-    path = write(tmp_path, f"timeline:\n  - at: 30m\n    onchain: {onchain}\n")
+def test_a_bad_onchain_event_or_metaorder_names_its_field(tmp_path: Path, step: str, message: str) -> None:
+    path = write(tmp_path, f"timeline:\n  - at: 30m\n    {step}\n")
     assert f"{path}: {message}" in error_of(path)
 
 
@@ -282,3 +289,32 @@ def test_a_calendar_entry_refuses_what_no_calendar_publishes(kind: FeedKind, sco
 def test_a_scheduled_flow_refuses_nonsense(args: tuple[float, float, int, int], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ScheduledFlow(*args)
+
+
+# -- metaorders ---------------------------------------------------------------------------------------------------
+
+
+def test_an_unannounced_metaorder_is_a_flow_and_no_feed_event_on_any_session(tmp_path: Path) -> None:
+    scenario = compiled(tmp_path, "timeline:\n  - {at: 10m, metaorder: {side: buy, amount: 20000, over: 30m}}\n",
+                        symbol="ACME", duration="2h")
+    assert scenario.feed == ()
+    assert scenario.scheduled_flows == (ScheduledFlow(600.0, 1800.0, 1, 20000),)
+
+
+def test_a_metaorder_shows_on_the_tape_as_takers_on_its_side() -> None:
+    """The built-in `competing_seller`: while its block sells, the volume whose aggressor sold outweighs the rest,
+    and the market counts it (`Market.signed_volume`) as the tape shows it."""
+    scenario = compile_scenario(load_scenario("competing_seller"))
+    market = scenario_market(scenario)
+    symbol = scenario.symbol.symbol
+    start = market.now
+    market.advance(start + 1800.0)
+    before_volume, before_signed = market.traded_volume(symbol), market.signed_volume(symbol)
+    market.drain_trades()
+    market.advance(start + 3600.0)
+    trades = market.drain_trades()
+    volume = market.traded_volume(symbol) - before_volume
+    signed = market.signed_volume(symbol) - before_signed
+    assert signed == sum(t.qty if t.aggressor.name == "BUY" else -t.qty for t in trades)
+    assert volume == sum(t.qty for t in trades)
+    assert signed < -0.3 * volume

@@ -98,6 +98,29 @@ def test_trend_and_the_hour_window_read_the_view_from_our_side() -> None:
     assert column(buy, "rv_60m_ratio") == pytest.approx(6e-4 * math.sqrt(23_400 / 60) / 0.015, rel=1e-6)
 
 
+def test_the_takers_flow_reads_the_venues_aggressor_sides_from_our_side() -> None:
+    """A flat mid classifies no flow, but the venue says sellers took 600 of every 2,000 traded: a seller sees the
+    others trade its way. Over the half hour seen, the hour's pace of 600 sold per 10 s carried over a 1,800-s
+    horizon is 108,000, beside a parent of 100,000. Without aggressor sides the features fall back to the classified
+    flow."""
+    now = DAY0 + OPEN_S + 3600
+    history = equity_history()
+    view = MarketView("ACME", day_s=6.5 * 3600)
+    for k in range(181):
+        view.on_quote(Quote("ACME", 49.99, 1_000, 50.01, 1_000, now - 1800 + 10 * k, 2_000 * k, (), (), -600 * k))
+    buy = impact_features(OrderSpec(Side.BUY, 100_000, 1800), history, view, now)
+    sell = impact_features(OrderSpec(Side.SELL, 100_000, 1800), history, view, now)
+    assert column(sell, "flow_60m") == 0.0  # the classification sees nothing
+    assert column(sell, "taker_flow_30m") == pytest.approx(0.3) and column(sell, "taker_flow_60m") == pytest.approx(0.3)
+    assert column(buy, "taker_flow_60m") == pytest.approx(-0.3)
+    assert column(sell, "taker_rate_over_q") == pytest.approx(600 / 10 * 1800 / 100_000)
+    assert column(buy, "taker_rate_over_q") == pytest.approx(-column(sell, "taker_rate_over_q"))
+    silent = view_at(now)  # quotes without aggressor sides: the classified flow stands in
+    row = impact_features(OrderSpec(Side.SELL, 100_000, 1800), history, silent, now)
+    assert column(row, "taker_flow_30m") == column(row, "flow_30m")
+    assert column(row, "taker_flow_60m") == column(row, "flow_60m")
+
+
 def test_around_the_clock_symbol_uses_the_calendar_day() -> None:
     history = SymbolHistory(adv=2_000_000, daily_vol=0.04)
     now = DAY0 + 6 * 3600

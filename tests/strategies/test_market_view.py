@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -193,3 +194,26 @@ def test_the_calendar_keeps_the_releases_ahead_and_travels_in_the_snapshot() -> 
     assert back.calendar(100.0) == view.calendar(100.0)
     view.on_news(News("X", 4_300.0, "X: later"))  # a memory past the first release: it is dropped
     assert view.calendar(0.0) == [(7_200.0, "X: scheduled release in 2h")]
+
+
+def test_the_venue_s_aggressor_sides_give_the_takers_flow_beside_the_classified_one() -> None:
+    """A flat mid classifies nothing, but the venue's aggressor sides say who took: here sellers, 30 of every 100."""
+    reported, silent = MarketView("X"), MarketView("X")
+    for k in range(40):
+        q = quote(10.0 * k, 20.0, 100 * k)
+        reported.on_quote(dataclasses.replace(q, signed_volume=-30 * k))
+        silent.on_quote(q)
+    window = reported.window(300.0)
+    assert window.signed_volume == 0.0
+    assert window.aggressor_signed_volume == pytest.approx(-900.0)
+    assert silent.window(300.0).aggressor_signed_volume is None
+    assert MarketView("X").window(300.0).aggressor_signed_volume is None
+    again = MarketView.from_snapshot(json.loads(json.dumps(reported.snapshot())))
+    assert again.window(300.0) == window and again.quote == reported.quote
+    # A snapshot from before the venue reported aggressor sides (four values a sample) still reads, without them.
+    old = silent.snapshot()
+    assert all(len(s) == 4 for s in old["samples"])
+    assert MarketView.from_snapshot(old).window(300.0).aggressor_signed_volume is None
+    old["samples"][0] = old["samples"][0][:3]
+    with pytest.raises(ValueError, match="a sample is"):
+        MarketView.from_snapshot(old)
