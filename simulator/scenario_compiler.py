@@ -44,8 +44,8 @@ class ScenarioOrder:
 @dataclass(frozen=True, slots=True)
 class CompiledScenario:
     """Everything a backtest needs to run a scenario: the symbol, its regime schedule, seed, clock and order; its
-    headlines and on-chain events (`feed`), the flows the on-chain events schedule and its calendar of scheduled
-    releases (times: seconds since the session start). What its market publishes is `published`: the feed, the
+    headlines and on-chain events (`feed`), the flows its on-chain events and metaorders schedule, its calendar of
+    scheduled releases (times: seconds since the session start). What its market publishes is `published`: the feed, the
     calendar and the implied-volatility updates."""
 
     name: str

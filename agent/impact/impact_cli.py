@@ -96,7 +96,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     pre.add_argument("--qty", type=float, required=True)
     pre.add_argument("--horizon", required=True, help="seconds, or text like 90s, 30m, 3h, 1h30m")
     pre.add_argument("--scenario", help="built-in name or YAML file whose market to estimate in (default: the first "
-                     "built-in scenario trading the symbol)")
+                     "built-in scenario trading the symbol with no other desk's flow scheduled)")
     pre.add_argument("--seed", type=int, help="the scenario's market seed (default: its own)")
     pre.add_argument("--agent", metavar="URL", help="estimate in the market the live agent sees now: its admin "
                      "endpoint, e.g. http://127.0.0.1:9880 (the symbol's adv and daily_vol from --config)")

@@ -269,10 +269,13 @@ def scenario_pretrade(symbol: str, side: str, qty: float, horizon: str, scenario
     order_side, horizon_s = _request(side, qty, horizon)
     try:
         if scenario is None:
-            trading = [n for n in list_scenarios() if compile_scenario(load_scenario(n)).symbol.symbol == symbol]
+            trading = [c for c in (compile_scenario(load_scenario(n)) for n in list_scenarios())
+                       if c.symbol.symbol == symbol]
             if not trading:
                 raise PreTradeError(f"--symbol {symbol}: no built-in scenario trades it; give --scenario FILE")
-            scenario = trading[0]
+            # An estimate should not assume someone else's block is working the same hours: the first built-in
+            # with no scheduled flow (no other desk's metaorder, no on-chain selling), else the first.
+            scenario = next((c.name for c in trading if not c.scheduled_flows), trading[0].name)
         compiled = compile_scenario(load_scenario(scenario))
     except ScenarioError as exc:
         raise PreTradeError(f"--scenario: {exc}") from exc

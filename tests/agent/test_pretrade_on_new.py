@@ -123,3 +123,14 @@ def test_a_feature_past_the_training_range_is_noted_with_the_digits_that_show_it
     row[0, col] = 1000.51
     (note,) = pretrade.outside_training(row)
     assert note == "session_left_days 1000.51 is outside the training range [1000, 1000.5]"
+
+
+@pytest.mark.parametrize(("symbol", "scenario"), [("ACME", "equity_session"), ("CRYPTOALPHA", "calm")])
+def test_the_default_market_has_no_other_desks_block_working(symbol: str, scenario: str) -> None:
+    """`competing_buyer` is the first built-in trading ACME by name, but its buy program would be in the estimate;
+    the default is the first whose market schedules no one else's flow."""
+    from agent.impact.pretrade import scenario_pretrade
+    from strategies.impact import SHIPPED_MODEL
+
+    estimates, as_of = scenario_pretrade(symbol, "buy", 50_000, "1h", None, None, SHIPPED_MODEL, "cpu")
+    assert as_of.startswith(f"scenario {scenario} ") and estimates
