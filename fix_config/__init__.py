@@ -46,7 +46,8 @@ def venue_dictionary(base: Path | None = None) -> Path:
     source = base or quickfix_spec("FIX44")
     text = source.read_bytes()
     digest = hashlib.sha256(text + b"AggressorSide-1").hexdigest()[:16]
-    dest = Path(tempfile.gettempdir()) / "footprint-fix" / f"FIX44-venue-{digest}.xml"
+    user = os.getuid() if hasattr(os, "getuid") else 0  # one folder per user: another's may not be writable
+    dest = Path(tempfile.gettempdir()) / f"footprint-fix-{user}" / f"FIX44-venue-{digest}.xml"
     if dest.is_file():
         return dest
     root = ET.fromstring(text)
