@@ -110,18 +110,23 @@ def load_rows(folder: Path, min_filled: float = 0.99) -> Rows:
 
 def load_datasets(folders: Sequence[Path], min_filled: float = 0.99) -> Rows:
     """The usable records of several dataset folders together (`load_rows` of each): one job's plan per folder, so
-    scenarios added later are a folder of their own. TrainingError when a scenario's market seed is in two folders
-    (the same market twice would leak across a split by seed) or no folder is named."""
+    scenarios added later are a folder of their own. TrainingError when no folder is named, one is named twice, or a
+    market seed is in two folders: markets of one symbol from one seed draw the same flow, so the same seed in two
+    folders would leak across a split by scenario or by seed (a job gives each scenario its own seeds; give each
+    folder its own with --first-market-seed)."""
     if not folders:
         raise TrainingError("name at least one dataset folder")
+    if len({folder.resolve() for folder in folders}) < len(folders):
+        raise TrainingError(f"a dataset folder is named twice: {', '.join(str(f) for f in folders)}")
     parts = [load_rows(folder, min_filled) for folder in folders]
-    seen: dict[tuple[str, int], Path] = {}
+    seen: dict[int, Path] = {}
     for folder, rows in zip(folders, parts, strict=True):
-        for key in set(zip(rows.scenario.tolist(), rows.seed.tolist(), strict=True)):
-            if key in seen and seen[key] != folder:
-                raise TrainingError(f"{folder} and {seen[key]} both hold scenario {key[0]} at market seed {key[1]}: "
-                                    "give each folder its own seeds (--first-market-seed)")
-            seen[key] = folder
+        shared = sorted(seed for seed in set(rows.seed.tolist()) if seed in seen)
+        if shared:
+            raise TrainingError(f"{folder} and {seen[shared[0]]} both hold markets of seed {shared[0]}"
+                                f"{f' and {len(shared) - 1} more' if len(shared) > 1 else ''}: give each folder "
+                                "its own seeds (--first-market-seed)")
+        seen.update(dict.fromkeys(rows.seed.tolist(), folder))
     return Rows(np.vstack([p.features for p in parts]), {k: np.concatenate([p.labels[k] for p in parts])
                                                          for k in parts[0].labels},
                 np.concatenate([p.scenario for p in parts]), np.concatenate([p.seed for p in parts]),

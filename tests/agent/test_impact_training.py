@@ -213,16 +213,20 @@ def test_bad_requests_get_specific_errors_and_change_nothing(tmp_path: Path,
 
 def test_several_folders_train_together_and_the_same_market_twice_is_refused(tmp_path: Path,
                                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    """Scenarios added later come in a folder of their own (one job's plan each); `--data` names both. A scenario's
-    market seed in two folders would be the same market twice, leaking across a split by seed."""
+    """Scenarios added later come in a folder of their own (one job's plan each); `--data` names both. A market seed
+    in two folders would be the same flow twice, leaking across a split."""
     from agent.impact.impact_training import load_datasets
 
     whole = pq.read_table(next(write_dataset(tmp_path / "all").glob("*.parquet")))
     scenario = np.asarray(whole.column("scenario").to_pylist())
     first, second = tmp_path / "first", tmp_path / "second"
+    seeds = whole.column("seed").to_numpy()
     for folder, mask in ((first, np.isin(scenario, ("a", "b", "c"))), (second, ~np.isin(scenario, ("a", "b", "c")))):
         folder.mkdir()
-        pq.write_table(whole.filter(pa.array(mask)), folder / "part-0000000-x.parquet")
+        part = whole.filter(pa.array(mask))
+        if folder == second:  # a later job's own seeds
+            part = part.set_column(part.column_names.index("seed"), "seed", pa.array(seeds[mask] + 100))
+        pq.write_table(part, folder / "part-0000000-x.parquet")
     together = load_datasets([first, second])
     alone = load_rows(tmp_path / "all")
     assert len(together) == len(alone) == whole.num_rows
@@ -231,8 +235,10 @@ def test_several_folders_train_together_and_the_same_market_twice_is_refused(tmp
     twice = tmp_path / "twice"
     twice.mkdir()
     pq.write_table(whole.filter(pa.array(scenario == "a")), twice / "part-0000000-x.parquet")
-    with pytest.raises(TrainingError, match="both hold scenario a at market seed"):
+    with pytest.raises(TrainingError, match="both hold markets of seed"):
         load_datasets([first, twice])
+    with pytest.raises(TrainingError, match="named twice"):
+        load_datasets([first, tmp_path / "first"])
     assert main(["train", "impact", "--data", f"{first},{twice}", "--out", str(tmp_path / "m")]) == 2
     assert "--first-market-seed" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
