@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import quickfix as fix
@@ -54,6 +54,7 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         cancel_on_disconnect: bool = True,
         faults: Mapping[str, VenueFaults] | None = None,
         feed_tags: FeedTags | None = None,
+        aggressor_targets: Collection[str] = (),
     ) -> None:
         super().__init__()
         self._lock = threading.Lock()
@@ -64,6 +65,7 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
         self._orders = OrderDesk(market, run_tag)
         self._market_data = MarketDataDesk(market)
         self._news = NewsDesk(self._market_data, feed_tags or FeedTags())
+        self._aggressor_targets = frozenset(aggressor_targets)
         self._known: dict[str, Any] = {}  # every configured session, by key
         self._sessions: dict[str, Any] = {}  # those logged on now
         self._outbox: Outbox[Routed] = Outbox(self._send)
@@ -117,6 +119,8 @@ class VenueApplication(fix.Application):  # type: ignore[misc]  # quickfix ships
             with self._lock:
                 self._known[key] = _copy(sessionID)
                 self._orders.set_faults(key, self._faults.get(target))
+                if target in self._aggressor_targets:
+                    self._market_data.aggressor_sessions.add(key)
             if target in self._faults:
                 log.info("session %s plays faults %s", key, self._faults[target].model_dump())
         except Exception:

@@ -57,6 +57,9 @@ class MarketDataDesk:
     """Answers MarketDataRequests and, each publish, sends subscribers what changed."""
 
     def __init__(self, market: Market) -> None:
+        # Sessions whose trade entries carry AggressorSide(2446): theirs is the venue dictionary; the others get
+        # plain FIX 4.4 (a FIX 4.4 dictionary cannot parse the field inside the entries' group).
+        self.aggressor_sessions: set[str] = set()
         self._market = market
         self._subscriptions: dict[tuple[str, str], _Subscription] = {}
 
@@ -112,7 +115,8 @@ class MarketDataDesk:
                     continue
                 entries.extend(self._level_entries(symbol, before, depth, subscription.entry_types))
                 if ENTRY_TRADE in subscription.entry_types:
-                    entries.extend(self._trade_entries(symbol, trades_by_symbol.get(symbol, [])))
+                    entries.extend(self._trade_entries(symbol, trades_by_symbol.get(symbol, []),
+                                                       subscription.session in self.aggressor_sessions))
             if entries:
                 routed.append((subscription.session, MarketDataIncrement(subscription.md_req_id, tuple(entries))))
         return routed
@@ -171,8 +175,8 @@ class MarketDataDesk:
             if ENTRY_FOR_SIDE[change.side] in entry_types
         ]
 
-    def _trade_entries(self, symbol: str, trades: list[Trade]) -> list[IncrementalEntry]:
+    def _trade_entries(self, symbol: str, trades: list[Trade], aggressor: bool) -> list[IncrementalEntry]:
         spec = self._market.spec(symbol)
         new = UPDATE_ACTION[LevelAction.NEW]
-        return [IncrementalEntry(new, ENTRY_TRADE, symbol, spec.format_price(t.price), t.qty, SIDE_TO_FIX[t.aggressor])
-                for t in trades]
+        return [IncrementalEntry(new, ENTRY_TRADE, symbol, spec.format_price(t.price), t.qty,
+                                 SIDE_TO_FIX[t.aggressor] if aggressor else None) for t in trades]

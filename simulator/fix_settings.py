@@ -67,6 +67,25 @@ def feed_tags(settings_file: Path) -> FeedTags:
         raise ValueError(f"{settings_file}: {'; '.join(problems)}") from None
 
 
+AGGRESSOR_SIDE_KEY = "AggressorSide"
+
+
+def aggressor_targets(settings_file: Path) -> list[str]:
+    """The TargetCompIDs whose sessions set AggressorSide=Y (inherited from [DEFAULT] or their own): their trade
+    entries carry AggressorSide(2446). ValueError naming the session for a value other than Y or N."""
+    settings = fix.SessionSettings(str(settings_file))
+    targets = []
+    for sid in settings.getSessions():
+        session = settings.get(sid)
+        value = session.getString(AGGRESSOR_SIDE_KEY) if session.has(AGGRESSOR_SIDE_KEY) else "N"
+        if value not in ("Y", "N"):
+            raise ValueError(f"{settings_file}: {AGGRESSOR_SIDE_KEY} of session {sid.toString()} must be Y or N, got "
+                             f"{value!r}")
+        if value == "Y":
+            targets.append(sid.getTargetCompID().getValue())
+    return sorted(targets)
+
+
 def data_dictionary_path() -> Path:
     """The venue sessions' dictionary: the FIX 4.4 one installed with the quickfix package, with AggressorSide(2446)
     on market data entries (`fix_config.venue_dictionary`)."""

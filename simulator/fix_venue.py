@@ -15,7 +15,7 @@ import quickfix as fix
 from simulator.clock import Clock, WallClock
 from simulator.fix_application import VenueApplication
 from simulator.fix_order_desk import VenueOrderRecord
-from simulator.fix_settings import DEFAULT_SETTINGS, feed_tags, write_settings
+from simulator.fix_settings import DEFAULT_SETTINGS, aggressor_targets, feed_tags, write_settings
 from simulator.instruments import DEFAULT_UNIVERSE, SymbolSpec
 from simulator.market import Market, simulated_market
 from simulator.market_data import BookDepth
@@ -67,7 +67,7 @@ class VenueServer:
         # OrderIDs and ExecIDs carry the start time in ms, so ids from a restarted venue never repeat.
         run_tag = f"{int(self._clock.now() * 1000):x}"
         self._app = VenueApplication(self._market, self._clock, run_tag, cancel_on_disconnect, faults,
-                                     feed_tags(self._settings_file))
+                                     feed_tags(self._settings_file), aggressor_targets(self._settings_file))
         self._acceptor: Any = None
         self._quickfix_parts: tuple[Any, ...] = ()
         self._stopping = threading.Event()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import quickfix as fix
 from sim_fix_client import (
     A_KEY,
     COIN,
@@ -124,6 +125,43 @@ def apply_market_data(messages: list[Fields], md_req_id: str) -> dict[str, dict[
                     assert (entry[270] in side) == (entry[279] == "1"), entry
                     side[entry[270]] = int(entry[271])
     return books
+
+
+def test_a_session_without_aggressor_sides_gets_plain_fix44_trades(tmp_path: Path) -> None:
+    """TRADER2's session does not ask for AggressorSide: its trade entries are FIX 4.4's own, which QuickFIX's plain
+    FIX 4.4 dictionary parses; FOOTPRINT's carry the field."""
+    import fix_config
+
+    clock = SimClock(START)
+    venue = start_venue(tmp_path, simulated_market(seed=3, start_time=START), clock)
+    a = SimFixClient(venue.port, tmp_path / "clients", "FOOTPRINT")
+    b = SimFixClient(venue.port, tmp_path / "clients", "TRADER2")
+    try:
+        a.start()
+        b.start()
+        for client in (a, b):
+            client.send(market_data_request("T", [COIN], 1, types=("2",)))
+        for _ in range(60):
+            clock.advance(0.5)
+            time.sleep(0.01)
+
+        def trades(client: SimFixClient) -> list[dict[int, str]]:
+            return [e for m in client.snapshot_of_messages() if get(m, 35) == "X" for e in entries(m, 279)]
+
+        deadline = time.monotonic() + 15
+        while not (trades(a) and trades(b)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert trades(a) and all(e.get(2446) in ("1", "2") for e in trades(a))
+        assert trades(b) and all(2446 not in e for e in trades(b))
+        plain = fix.DataDictionary(str(fix_config.quickfix_spec("FIX44")))
+        raw = next(m for m in b.snapshot_of_messages() if get(m, 35) == "X")
+        wire = "\x01".join(f"{tag}={value}" for tag, value in raw) + "\x01"
+        parsed = fix.Message(wire, plain, True)
+        assert parsed.getField(268) == str(len(entries(raw, 279)))
+    finally:
+        a.stop()
+        b.stop()
+        venue.stop()
 
 
 def test_snapshot_then_incrementals_reproduce_the_venues_top_levels(tmp_path: Path) -> None:

@@ -37,3 +37,15 @@ def test_a_missing_dictionary_is_reported_with_where_it_was_looked_for(monkeypat
     monkeypatch.setattr("sys.prefix", "/nowhere")
     with pytest.raises(FileNotFoundError, match=r"/nowhere/share/quickfix/FIX44\.xml"):
         data_dictionary_path()
+
+
+def test_only_the_agents_session_gets_aggressor_sides_unless_another_says_so(tmp_path: Path) -> None:
+    from simulator.fix_settings import aggressor_targets
+
+    path = write_settings(tmp_path / "state", extra_targets=["TRADER2"])
+    assert aggressor_targets(path) == ["FOOTPRINT"]  # TRADER2 inherits [DEFAULT]'s N: plain FIX 4.4
+    path.write_text(path.read_text() + "\n[SESSION]\nTargetCompID=QA\nAggressorSide=Y\n")
+    assert aggressor_targets(path) == ["FOOTPRINT", "QA"]
+    path.write_text(path.read_text().replace("AggressorSide=Y\n", "AggressorSide=yes\n", 1))
+    with pytest.raises(ValueError, match=r"AggressorSide of session FIX\.4\.4:SIMVENUE->FOOTPRINT must be Y or N, got 'yes'"):
+        aggressor_targets(path)
