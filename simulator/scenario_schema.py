@@ -387,7 +387,7 @@ class Scenario(_Strict):
             problems.append((("duration",), f"an equity session lasts at most {format_offset(_EQUITY_SESSION_S)}, "
                                             f"got {format_offset(self.duration)}"))
         problems += self._timeline_problems()
-        problems += self._onchain_problems(spec)
+        problems += self._flow_problems(spec)
         if self.order is not None:
             problems += [(("order", *loc), msg) for loc, msg in self._order_problems(self.order, spec)]
         if problems:
@@ -421,37 +421,37 @@ class Scenario(_Strict):
                                                         f"{format_offset(before.end_s)}"))
         return problems
 
-    def _onchain_problems(self, spec: SymbolSpec) -> list[tuple[Loc, str]]:
+    def _flow_problems(self, spec: SymbolSpec) -> list[tuple[Loc, str]]:
+        """The flows the timeline schedules (on-chain selling, other desks' metaorders): inside the scenario and on
+        the lot grid; on-chain events only on 24h symbols."""
         problems: list[tuple[Loc, str]] = []
         total = format_offset(self.duration)
+
+        def on_grid(loc: Loc, amount: int) -> None:
+            if amount % spec.lot_size:
+                problems.append(((*loc, "amount"), f"{amount} is not a multiple of the lot size {spec.lot_size}"))
+
         for i, step in enumerate(self.timeline):
-            onchain = step.onchain
-            if onchain is None:
-                continue
-            if spec.session != "24h":
-                problems.append((("timeline", i, "onchain"), f"on-chain events need a 24h (crypto) symbol; "
-                                                             f"{spec.symbol} trades an {spec.session} session"))
-                continue
-            start, end = step.at + onchain.lead, step.at + onchain.lead + onchain.pressure
-            if start >= self.duration:
-                problems.append((("timeline", i, "onchain", "lead"), f"the selling would start at "
-                                 f"{format_offset(start)}, not before the end of the scenario ({total})"))
-            elif end > self.duration:
-                problems.append((("timeline", i, "onchain", "pressure"), f"the selling ends at {format_offset(end)}, "
-                                 f"after the end of the scenario ({total})"))
-            if onchain.amount % spec.lot_size:
-                problems.append((("timeline", i, "onchain", "amount"),
-                                 f"{onchain.amount} is not a multiple of the lot size {spec.lot_size}"))
-        for i, step in enumerate(self.timeline):
-            block = step.metaorder
-            if block is None:
-                continue
-            if step.at + block.over > self.duration:
-                problems.append((("timeline", i, "metaorder", "over"), f"the block ends at "
-                                 f"{format_offset(step.at + block.over)}, after the end of the scenario ({total})"))
-            if block.amount % spec.lot_size:
-                problems.append((("timeline", i, "metaorder", "amount"),
-                                 f"{block.amount} is not a multiple of the lot size {spec.lot_size}"))
+            if (onchain := step.onchain) is not None:
+                loc: Loc = ("timeline", i, "onchain")
+                if spec.session != "24h":
+                    problems.append((loc, f"on-chain events need a 24h (crypto) symbol; {spec.symbol} trades an "
+                                          f"{spec.session} session"))
+                    continue
+                start, end = step.at + onchain.lead, step.at + onchain.lead + onchain.pressure
+                if start >= self.duration:
+                    problems.append(((*loc, "lead"), f"the selling would start at {format_offset(start)}, not before "
+                                                     f"the end of the scenario ({total})"))
+                elif end > self.duration:
+                    problems.append(((*loc, "pressure"), f"the selling ends at {format_offset(end)}, after the end of "
+                                                         f"the scenario ({total})"))
+                on_grid(loc, onchain.amount)
+            if (block := step.metaorder) is not None:
+                loc = ("timeline", i, "metaorder")
+                if step.at + block.over > self.duration:
+                    problems.append(((*loc, "over"), f"the block ends at {format_offset(step.at + block.over)}, after "
+                                                     f"the end of the scenario ({total})"))
+                on_grid(loc, block.amount)
         return problems
 
     def _order_problems(self, order: OrderSpec, spec: SymbolSpec) -> list[tuple[Loc, str]]:
